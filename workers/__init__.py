@@ -1,0 +1,1 @@
+"""Lessons and the harness they use. Never imports FastAPI."""

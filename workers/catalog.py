@@ -1,0 +1,171 @@
+"""Lesson metadata and parameter validation, shared by the server and the terminal."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+START_METHODS = ("fork", "spawn", "forkserver")
+
+
+class ParamError(ValueError):
+    """A parameter is unknown, of the wrong type or out of bounds."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # "number" | "integer" | "boolean" | "string"
+    default: Any
+    description: str
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: tuple[str, ...] | None = None
+
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.type,
+            "default": self.default,
+            "description": self.description,
+        }
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.enum is not None:
+            out["enum"] = list(self.enum)
+        return out
+
+    def validate(self, raw: Any) -> Any:
+        if self.type == "boolean":
+            if not isinstance(raw, bool):
+                raise ParamError(self.name, f"must be true or false, got {raw!r}")
+            return raw
+        if self.type == "string":
+            if not isinstance(raw, str):
+                raise ParamError(self.name, f"must be a string, got {raw!r}")
+            if self.enum is not None and raw not in self.enum:
+                raise ParamError(self.name, f"must be one of {', '.join(self.enum)}; got {raw!r}")
+            return raw
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ParamError(self.name, f"must be a {self.type}, got {raw!r}")
+        if self.type == "integer":
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ParamError(self.name, f"must be an integer, got {raw!r}")
+            raw = int(raw)
+        elif not math.isfinite(raw):
+            raise ParamError(self.name, f"must be a finite number, got {raw!r}")
+        if self.minimum is not None and raw < self.minimum:
+            raise ParamError(self.name, f"must be ≥ {self.minimum}, got {raw}")
+        if self.maximum is not None and raw > self.maximum:
+            raise ParamError(self.name, f"must be ≤ {self.maximum}, got {raw}")
+        return raw
+
+
+COMMON_PARAMS = (
+    Param("speed", "number", 1.0, "Scales every sleep: 10 runs ten times faster.", 0.1, 20),
+    Param(
+        "start_method",
+        "string",
+        "fork",
+        "How multiprocessing starts children.",
+        enum=START_METHODS,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    chapter: str
+    title: Mapping[str, str]
+    summary: Mapping[str, str]
+    result_keys: tuple[str, ...]
+    params: tuple[Param, ...] = ()
+    # What to watch for and the punch line in words, per language.
+    watch: Mapping[str, str] = field(default_factory=dict)
+    punchline: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def all_params(self) -> tuple[Param, ...]:
+        return COMMON_PARAMS + self.params
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {p.name: p.schema() for p in self.all_params},
+        }
+
+    def validate(self, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Return complete, typed parameters or raise ParamError naming the field."""
+        raw = dict(raw or {})
+        known = {p.name: p for p in self.all_params}
+        for name in raw:
+            if name not in known:
+                raise ParamError(name, f"unknown parameter; expected one of {', '.join(known)}")
+        return {
+            name: p.validate(raw[name]) if name in raw else p.default
+            for name, p in known.items()
+        }
+
+
+@dataclass(frozen=True)
+class LessonModule:
+    lesson: Lesson
+    main: Callable[[dict[str, Any]], None]
+    module: ModuleType
+
+
+def _discover() -> dict[str, LessonModule]:
+    from workers import lessons
+
+    found: dict[str, LessonModule] = {}
+    for info in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"workers.lessons.{info.name}")
+        lesson = getattr(module, "LESSON", None)
+        if isinstance(lesson, Lesson):
+            found[lesson.id] = LessonModule(lesson, module.main, module)
+    return found
+
+
+_registry: dict[str, LessonModule] | None = None
+
+# Lecture order, so the list reads like the course.
+ORDER = (
+    "sync-async",
+    "create-process",
+    "join",
+    "isolation",
+    "queue",
+    "process-methods",
+    "producer-consumer",
+    "daemon",
+    "zombie",
+    "orphan",
+    "ticket-race",
+    "tcp-server",
+)
+
+
+def registry() -> dict[str, LessonModule]:
+    global _registry
+    if _registry is None:
+        found = _discover()
+        ordered = sorted(found, key=lambda i: ORDER.index(i) if i in ORDER else len(ORDER))
+        _registry = {i: found[i] for i in ordered}
+    return _registry
+
+
+def get(lesson_id: str) -> LessonModule | None:
+    return registry().get(lesson_id)

@@ -1,0 +1,1 @@
+"""One module per lesson of the lecture; each defines LESSON and main(params)."""

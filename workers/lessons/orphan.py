@@ -1,0 +1,65 @@
+"""十 孤儿进程: the parent exits while its child runs on; the child is adopted."""
+
+from __future__ import annotations
+
+import os
+from multiprocessing import Process, Queue
+from typing import Any
+
+from workers.catalog import Lesson, Param
+from workers.harness import result, sleep, value
+
+LESSON = Lesson(
+    id="orphan",
+    chapter="十 孤儿进程",
+    title={"en": "Orphan processes", "zh": "孤儿进程"},
+    summary={
+        "en": "The parent exits while its child still runs: the child is adopted and finishes.",
+        "zh": "父进程先退出，子进程还在运行：子进程被收养，照常结束。",
+    },
+    watch={
+        "en": "The child's node moves from its dead parent to the process that adopts it.",
+        "zh": "子进程的节点从死去的父进程移到收养它的进程下面。",
+    },
+    punchline={
+        "en": "An orphan is adopted (its PPID changes) and reaped by its new parent: no harm done.",
+        "zh": "孤儿进程会被收养（PPID 改变），由新的父进程回收：无害。",
+    },
+    result_keys=("orphan_pid", "old_ppid", "new_ppid"),
+    params=(Param("child_seconds", "number", 3.0, "How long the orphan keeps running (s).", 1, 30),),
+)
+
+
+def child(report: Queue, seconds: float) -> None:
+    old_ppid = os.getppid()
+    print(f"child {os.getpid()}: my parent is {old_ppid}")
+    value("ppid", old_ppid)
+    sleep(seconds)
+    new_ppid = os.getppid()
+    print(f"child {os.getpid()}: my parent is now {new_ppid}")
+    value("ppid", new_ppid)
+    report.put((os.getpid(), old_ppid, new_ppid))
+
+
+def parent(report: Queue, seconds: float) -> None:
+    p = Process(target=child, args=(report, seconds), name="orphan-child")
+    p.start()
+    sleep(0.5)
+    print(f"parent {os.getpid()}: exiting without waiting for my child")
+    os._exit(0)  # leave at once: multiprocessing would otherwise join the child at exit
+
+
+def main(params: dict[str, Any]) -> None:
+    report: Queue = Queue()
+    p = Process(target=parent, args=(report, params["child_seconds"]), name="parent")
+    p.start()
+    p.join()
+    orphan_pid, old_ppid, new_ppid = report.get()
+    print(f"orphan {orphan_pid}: parent {old_ppid} → adopted by {new_ppid}")
+    result(orphan_pid=orphan_pid, old_ppid=old_ppid, new_ppid=new_ppid)
+
+
+if __name__ == "__main__":
+    from workers.run import standalone
+
+    standalone("orphan")

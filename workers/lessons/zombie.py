@@ -1,0 +1,68 @@
+"""十 僵尸进程: a child that has exited stays a zombie until its parent reaps it."""
+
+from __future__ import annotations
+
+import os
+import time
+from multiprocessing import Process
+from multiprocessing.connection import wait
+from typing import Any
+
+from workers.catalog import Lesson, Param
+from workers.harness import result, sleep
+
+LESSON = Lesson(
+    id="zombie",
+    chapter="十 僵尸进程",
+    title={"en": "Zombie processes", "zh": "僵尸进程"},
+    summary={
+        "en": "A child exits while its parent sleeps: it stays a zombie (Z) until join() reaps it.",
+        "zh": "子进程结束了，父进程还在睡：子进程成为僵尸（Z），直到 join() 回收它。",
+    },
+    watch={
+        "en": "The child's node turns into a zombie the moment it exits and vanishes at join().",
+        "zh": "子进程一结束就变成僵尸，父进程 join() 时才消失。",
+    },
+    punchline={
+        "en": "A dead child keeps its PID and exit status until the parent waits for it.",
+        "zh": "子进程死后仍占着 PID 和退出状态，直到父进程回收（wait）它。",
+    },
+    result_keys=("zombie_seconds", "reaped_by_join"),
+    params=(Param("parent_sleep", "number", 3.0, "How long the parent sleeps (s).", 0.5, 30),),
+)
+
+
+def task(name: str) -> None:
+    print(f"{name} is running")
+    print(f"{name} is over")
+
+
+def exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # a zombie still exists: it has a PID and an exit status
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def main(params: dict[str, Any]) -> None:
+    p = Process(target=task, args=("jason",))
+    p.start()
+    wait([p.sentinel])  # the child has exited; nobody has reaped it yet
+    exited = time.monotonic()
+    print(f"child {p.pid} has exited; the parent sleeps without join()")
+    sleep(params["parent_sleep"])
+    before_join = exists(p.pid)
+    p.join()  # waitpid(): the parent reaps its zombie child
+    zombie_seconds = time.monotonic() - exited
+    print(f"joined: child {p.pid} exit code {p.exitcode}")
+    result(
+        zombie_seconds=round(zombie_seconds, 3),
+        reaped_by_join=before_join and not exists(p.pid),
+    )
+
+
+if __name__ == "__main__":
+    from workers.run import standalone
+
+    standalone("zombie")

@@ -1,0 +1,73 @@
+"""四 join: one by one takes the sum of the sleeps; start all, then join all, the longest."""
+
+from __future__ import annotations
+
+import time
+from multiprocessing import Process
+from typing import Any
+
+from workers.catalog import Lesson, Param
+from workers.harness import result, sleep, value
+
+LESSON = Lesson(
+    id="join",
+    chapter="四 join",
+    title={"en": "join()", "zh": "join 方法"},
+    summary={
+        "en": "Children sleeping 1, 2, 3 s: start+join one by one (≈6 s) "
+        "vs start all, then join all (≈3 s).",
+        "zh": "子进程分别睡 1、2、3 秒：逐个 start+join（约 6 秒）"
+        "与先全部 start 再逐个 join（约 3 秒）。",
+    },
+    watch={
+        "en": "First one child at a time (serial-1, serial-2, serial-3); then three side by side.",
+        "zh": "先是一次只有一个子进程（serial-1、2、3）；然后三个子进程同时存在。",
+    },
+    punchline={
+        "en": "join() makes the parent wait for that child: where you call it decides "
+        "what runs at once.",
+        "zh": "join() 让父进程等这个子进程结束；在哪里调用它，决定了哪些进程同时运行。",
+    },
+    result_keys=("serial_seconds", "parallel_seconds"),
+    params=(Param("children", "integer", 3, "How many children (child i sleeps i s).", 1, 8),),
+)
+
+
+def task(name: str, n: int) -> None:
+    print(f"{name} is running")
+    sleep(n)
+    print(f"{name} is over")
+
+
+def main(params: dict[str, Any]) -> None:
+    count = params["children"]
+
+    value("phase", "serial: start + join one by one")
+    start = time.monotonic()
+    for i in range(1, count + 1):
+        p = Process(target=task, args=(f"serial-{i}", i), name=f"serial-{i}")
+        p.start()
+        p.join()  # wait for this child before starting the next one
+    serial_seconds = time.monotonic() - start
+    print(f"主 serial: {serial_seconds:.2f} s (the sum of the sleeps)")
+
+    value("phase", "parallel: start all, then join all")
+    start = time.monotonic()
+    p_list = []
+    for i in range(1, count + 1):
+        p = Process(target=task, args=(f"parallel-{i}", i), name=f"parallel-{i}")
+        p.start()
+        p_list.append(p)
+    for p in p_list:
+        p.join()  # all children already run side by side
+    parallel_seconds = time.monotonic() - start
+    print(f"主 parallel: {parallel_seconds:.2f} s (the longest sleep)")
+
+    value("phase", "done")
+    result(serial_seconds=round(serial_seconds, 3), parallel_seconds=round(parallel_seconds, 3))
+
+
+if __name__ == "__main__":
+    from workers.run import standalone
+
+    standalone("join")

@@ -26,7 +26,9 @@ LESSON = Lesson(
         "zh": "进程之间内存隔离：子进程修改全局变量，只改了它自己的那一份。",
     },
     result_keys=("parent_money", "child_money"),
-    params=(Param("hold", "number", 2.0, "How long the child lives after its change (s).", 0.5, 30),),
+    params=(
+        Param("hold", "number", 2.0, "How long the child lives after its change (s).", 0.5, 30),
+    ),
 )
 
 money = 1000

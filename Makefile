@@ -1,0 +1,90 @@
+# procviz developer tasks.
+#
+#   make run [HOST=0.0.0.0] [PORT=9000]   install what is missing, then serve the dashboard
+#   make test                             install what is missing (Chromium too), lint, pytest
+#   make lint | make bench | make clean | make distclean
+#
+# "Install what is missing" is driven by stamp files, so a second `make run` starts at once:
+# the venv is re-installed only when pyproject.toml changes, node_modules only when
+# package-lock.json changes (or node_modules is gone).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+# Plain `=` (not `?=`): a HOST or PORT left in the environment by some other tool must not
+# change where the server binds; `make run HOST=... PORT=...` still overrides them.
+HOST = 127.0.0.1
+PORT = 8000
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.procviz-installed
+# npm ci (npm >= 7) writes this hidden lockfile; we touch it so its time is "installed at".
+NODE_STAMP := node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: help install run test lint bench clean distclean
+
+help:
+	@sed -n '3,6s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+run: $(PY_STAMP) $(NODE_STAMP)
+	exec $(BIN)/procviz serve --host $(HOST) --port $(PORT)
+
+# Prerequisites are made left to right: everything installed, then lint, then pytest.
+# pytest exits 5 when it collected nothing: that fails here too, and says why.
+test: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) lint
+	$(BIN)/pytest || { rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	  exit $$rc; }
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+
+bench: $(PY_STAMP) $(NODE_STAMP)
+	@shopt -s nullglob; files=(bench/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "make bench: no bench/*.py"; exit 0; fi; \
+	for f in "$${files[@]}"; do echo "== $$f"; $(BIN)/python "$$f"; done
+
+# Debian's python3.11 has no ensurepip until python3-venv is installed.
+$(BIN)/python:
+	$(PYTHON) -c 'import ensurepip' 2>/dev/null || \
+	  { $(APT_GET) update && $(APT_GET) install -y --no-install-recommends python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package-lock.json package.json
+	command -v npm >/dev/null || \
+	  { $(APT_GET) update && $(APT_GET) install -y --no-install-recommends nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+# A file target: nothing to do when Chromium is already there. Precious, so a failed
+# apt-get never makes .DELETE_ON_ERROR remove a system file.
+.PRECIOUS: $(CHROMIUM)
+$(CHROMIUM):
+	$(APT_GET) update
+	$(APT_GET) install -y chromium
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache artifacts build dist *.egg-info
+	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
+	  -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Also what `make install` made; the next run/test installs it again.
+distclean: clean
+	rm -rf $(VENV) node_modules

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import multiprocessing.popen_fork
 import multiprocessing.process
+import multiprocessing.util
 import os
 import socket
 import sys
@@ -43,7 +44,7 @@ def _send(message: dict[str, Any]) -> None:
     if path is None:
         if message["kind"] not in ("stdout", "stderr"):
             data = " ".join(f"{k}={v!r}" for k, v in message["data"].items())
-            sys.__stderr__.write(f"  · [{message['pid']}] {message['kind']} {data}\n")
+            print(f"  · [{message['pid']}] {message['kind']} {data}", file=sys.__stderr__)
         return
     if _sock is None or _sock_pid != os.getpid():
         # One socket per process, so one process's events arrive in order.
@@ -153,12 +154,22 @@ def _after_fork_in_child() -> None:
 _original_start = multiprocessing.process.BaseProcess.start
 _original_bootstrap = multiprocessing.process.BaseProcess._bootstrap  # type: ignore[attr-defined]
 _original_poll = multiprocessing.popen_fork.Popen.poll
+_original_spawnv = multiprocessing.util.spawnv_passfds
 
 
 def _start(self: multiprocessing.process.BaseProcess) -> None:
     _original_start(self)
     # The parent knows the child's PID the moment start() returns.
-    emit("spawn", pid=self.pid, ppid=os.getpid(), label=self.name, daemon=self.daemon)
+    emit("spawn", pid=self.pid, ppid=os.getpid(), label=self.name, role="child", daemon=self.daemon)
+
+
+def _spawnv_passfds(path: Any, args: Any, passfds: Any) -> int:
+    pid: int = _original_spawnv(path, args, passfds)
+    # The helpers a start method brings: the forkserver and the resource tracker.
+    text = " ".join(map(str, args))
+    role = "forkserver" if "forkserver" in text else "resource_tracker"
+    emit("spawn", pid=pid, ppid=os.getpid(), label=role.replace("_", " "), role=role)
+    return pid
 
 
 def _bootstrap(self: multiprocessing.process.BaseProcess, parent_sentinel: Any = None) -> int:
@@ -188,6 +199,7 @@ def install() -> None:
     multiprocessing.process.BaseProcess.start = _start  # type: ignore[method-assign]
     multiprocessing.process.BaseProcess._bootstrap = _bootstrap  # type: ignore[attr-defined]
     multiprocessing.popen_fork.Popen.poll = _poll  # type: ignore[method-assign]
+    multiprocessing.util.spawnv_passfds = _spawnv_passfds
     os.register_at_fork(before=_flush_streams, after_in_child=_after_fork_in_child)
 
 

@@ -50,15 +50,17 @@ def main(params: dict[str, Any]) -> None:
     p.start()
     wait([p.sentinel])  # the child has exited; nobody has reaped it yet
     exited = time.monotonic()
-    print(f"child {p.pid} has exited; the parent sleeps without join()")
+    pid = p.pid
+    assert pid is not None
+    print(f"child {pid} has exited; the parent sleeps without join()")
     sleep(params["parent_sleep"])
-    before_join = exists(p.pid)
+    before_join = exists(pid)
     p.join()  # waitpid(): the parent reaps its zombie child
     zombie_seconds = time.monotonic() - exited
     print(f"joined: child {p.pid} exit code {p.exitcode}")
     result(
         zombie_seconds=round(zombie_seconds, 3),
-        reaped_by_join=before_join and not exists(p.pid),
+        reaped_by_join=before_join and not exists(pid),
     )
 
 

@@ -1,0 +1,60 @@
+"""Dependencies shared by the routers, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from app.runs import RunManager
+from app.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_manager(request: Request) -> RunManager:
+    manager: RunManager = request.app.state.manager
+    return manager
+
+
+def presented_token(request: Request) -> str | None:
+    """The token a request carries: ``Authorization: Bearer``, ``?token=`` or a cookie."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.query_params.get("token") or request.cookies.get("procviz_token")
+
+
+def is_presenter(request: Request, settings: Settings) -> bool:
+    if not settings.token_required:
+        return True
+    token = presented_token(request)
+    return (
+        token is not None
+        and settings.token is not None
+        and secrets.compare_digest(token.encode(), settings.token.encode())
+    )
+
+
+def require_presenter(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> None:
+    if not is_presenter(request, settings):
+        raise HTTPException(
+            status_code=401,
+            detail={
+                "field": "token",
+                "message": "presenter token required: viewers watch read-only "
+                "(send 'Authorization: Bearer <token>' or open the presenter URL)",
+            },
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ManagerDep = Annotated[RunManager, Depends(get_manager)]
+Presenter = Depends(require_presenter)

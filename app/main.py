@@ -1,0 +1,52 @@
+"""Builds the app: settings, the run manager, routers, templates and static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+import app
+from app.reaper import become_subreaper
+from app.routes import health, lessons, pages, runs, ws
+from app.runs import RunManager
+from app.settings import Settings
+
+
+def web_root() -> Path:
+    """Where templates/, static/ and node_modules/ live: beside the package, or the cwd."""
+    beside = Path(app.__file__).resolve().parent.parent
+    return beside if (beside / "templates").is_dir() else Path.cwd()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = (settings or Settings.from_env()).with_token()
+    manager = RunManager(settings)
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        api.state.subreaper = become_subreaper()
+        yield
+        await manager.shutdown()
+
+    api = FastAPI(
+        title="procviz",
+        version=app.__version__,
+        summary="Live view of a Python multiprocessing lesson's real process tree.",
+        lifespan=lifespan,
+    )
+    api.state.settings = settings
+    api.state.manager = manager
+    root = web_root()
+    api.state.templates = Jinja2Templates(directory=root / "templates")
+    api.mount("/static", StaticFiles(directory=root / "static", check_dir=False), name="static")
+    api.mount(
+        "/vendor", StaticFiles(directory=root / "node_modules", check_dir=False), name="vendor"
+    )
+    for module in (health, lessons, runs, ws, pages):
+        api.include_router(module.router)
+    return api

@@ -1,0 +1,173 @@
+"""Reading processes from the OS. OS errors end here: a vanished process is ``None``.
+
+Linux: one read of ``/proc/PID/stat`` per process holds state, ppid, session,
+CPU times, threads, RSS, start time and (for a zombie) its exit status, which is
+the floor of what sampling can cost. Elsewhere psutil is the portable path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Protocol
+
+import psutil
+
+# psutil's status words for the kernel's state letters (fs/proc/array.c).
+STATUS_WORDS = {
+    "R": "running",
+    "S": "sleeping",
+    "D": "disk-sleep",
+    "T": "stopped",
+    "t": "tracing-stop",
+    "Z": "zombie",
+    "X": "dead",
+    "x": "dead",
+    "I": "idle",
+    "K": "wake-kill",
+    "W": "waking",
+    "P": "parked",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Stat:
+    """One reading of one process."""
+
+    pid: int
+    name: str
+    status: str
+    ppid: int
+    session: int
+    cpu_seconds: float  # user + system
+    threads: int
+    create_time: float
+    rss: int
+    exitcode: int | None  # a zombie's exit status, multiprocessing-style (-N for signal N)
+
+
+def exitcode_from_wait_status(status: int) -> int:
+    """Turn a wait() status into multiprocessing's convention: code, or -signal."""
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+class Reader(Protocol):
+    def read(self, pid: int) -> Stat | None: ...
+
+    def session_members(self, sid: int) -> list[int]: ...
+
+    def cmdline(self, pid: int) -> list[str]: ...
+
+
+class ProcReader:
+    """Linux: parse ``/proc/PID/stat`` directly."""
+
+    def __init__(self) -> None:
+        self.ticks = os.sysconf("SC_CLK_TCK")
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.boot_time = psutil.boot_time()
+
+    def read(self, pid: int) -> Stat | None:
+        try:
+            fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            raw = os.read(fd, 1024)
+        except OSError:  # ESRCH: it went away between open and read
+            return None
+        finally:
+            os.close(fd)
+        return self.parse(pid, raw)
+
+    def parse(self, pid: int, raw: bytes) -> Stat | None:
+        # The name (field 2) may hold spaces and parentheses: split at the last ')'.
+        close = raw.rfind(b")")
+        if close < 0:
+            return None
+        name = raw[raw.find(b"(") + 1 : close].decode(errors="replace")
+        f = raw[close + 2 :].split()
+        state = f[0].decode()
+        exit_status = int(f[49]) if len(f) > 49 and state == "Z" else None
+        return Stat(
+            pid=pid,
+            name=name,
+            status=STATUS_WORDS.get(state, state),
+            ppid=int(f[1]),
+            session=int(f[3]),
+            cpu_seconds=(int(f[11]) + int(f[12])) / self.ticks,
+            threads=int(f[17]),
+            create_time=round(self.boot_time + int(f[19]) / self.ticks, 2),
+            rss=int(f[21]) * self.page,
+            exitcode=None if exit_status is None else exitcode_from_wait_status(exit_status),
+        )
+
+    def session_members(self, sid: int) -> list[int]:
+        found = []
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                st = self.read(int(entry.name))
+                if st is not None and st.session == sid:
+                    found.append(st.pid)
+        return found
+
+    def cmdline(self, pid: int) -> list[str]:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            return []
+
+
+class PsutilReader:
+    """The portable path (macOS, BSD): six attributes through ``oneshot()``."""
+
+    def read(self, pid: int) -> Stat | None:
+        try:
+            p = psutil.Process(pid)
+            with p.oneshot():
+                times = p.cpu_times()
+                return Stat(
+                    pid=pid,
+                    name=p.name(),
+                    status=p.status(),
+                    ppid=p.ppid(),
+                    session=_session(pid),
+                    cpu_seconds=times.user + times.system,
+                    threads=p.num_threads(),
+                    create_time=round(p.create_time(), 2),
+                    rss=p.memory_info().rss,
+                    exitcode=None,
+                )
+        except (
+            psutil.NoSuchProcess,
+            psutil.AccessDenied,
+            psutil.ZombieProcess,
+            ProcessLookupError,
+        ):
+            return None
+
+    def session_members(self, sid: int) -> list[int]:
+        return [p.pid for p in psutil.process_iter() if _session(p.pid) == sid]
+
+    def cmdline(self, pid: int) -> list[str]:
+        try:
+            return list(psutil.Process(pid).cmdline())
+        except (psutil.Error, ProcessLookupError):
+            return []
+
+
+def _session(pid: int) -> int:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return -1
+
+
+def default_reader() -> Reader:
+    if sys.platform.startswith("linux") and os.path.exists("/proc/self/stat"):
+        return ProcReader()
+    return PsutilReader()

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from app.runs import RunManager, RunNotFound
+
+router = APIRouter(tags=["websocket"])
+
+# Application close codes (4000–4999): the reason says what happened.
+CLOSE_UNKNOWN_RUN = 4404
+CLOSE_TOO_SLOW = 4008
+
+
+@router.websocket("/ws/runs/{run_id}")
+async def watch_run(websocket: WebSocket, run_id: str) -> None:
+    manager: RunManager = websocket.app.state.manager
+    await websocket.accept()
+    try:
+        hub = manager.get(run_id).hub
+    except RunNotFound:
+        await websocket.close(CLOSE_UNKNOWN_RUN, f"unknown run {run_id!r}")
+        return
+    viewer, first = hub.join()
+    receiver = asyncio.create_task(_drain_incoming(websocket))
+    try:
+        for message in first:
+            await websocket.send_text(json.dumps(message, default=repr))
+        while not receiver.done():
+            wake = asyncio.create_task(viewer.wake.wait())
+            await asyncio.wait({wake, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            wake.cancel()
+            viewer.wake.clear()
+            if viewer.overflowed:
+                await websocket.close(
+                    CLOSE_TOO_SLOW, "viewer too slow: reconnect for a fresh snapshot"
+                )
+                return
+            for message in hub.next_messages(viewer):
+                await websocket.send_text(json.dumps(message, default=repr))
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        pass
+    finally:
+        hub.leave(viewer)
+        receiver.cancel()
+
+
+async def _drain_incoming(websocket: WebSocket) -> None:
+    """Viewers send nothing we need; reading notices when they go away."""
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+    except (WebSocketDisconnect, RuntimeError):
+        return

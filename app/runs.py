@@ -1,0 +1,264 @@
+"""The run manager: start a lesson as its own process tree, follow it, stop it.
+
+Each run's root is a fresh interpreter (``python -m workers.run``) in its own
+session and process group; the server never forks its threaded self. The
+root's stdin is a pipe whose other end only the server holds: if the server
+dies, the root sees end-of-file and kills its whole group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import workers
+from app.channel import open_channel
+from app.hub import Hub
+from app.procfs import Reader, default_reader
+from app.recording import Recorder, prune, recordings_dir
+from app.records import Event, ProcessRecord
+from app.settings import Settings
+from app.states import RunState, check_transition
+from app.watcher import Limits, RunWatcher
+from workers import catalog, harness
+
+WORKERS_ROOT = Path(workers.__file__).resolve().parent.parent
+
+
+class LessonNotFound(LookupError):
+    pass
+
+
+class TooManyRuns(RuntimeError):
+    pass
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+class NotAMember(LookupError):
+    pass
+
+
+class RunEnded(RuntimeError):
+    pass
+
+
+@dataclass
+class Run:
+    id: str
+    lesson: str
+    params: dict[str, Any]
+    hub: Hub
+    recorder: Recorder
+    state: RunState = RunState.STARTING
+    started: float = field(default_factory=time.time)
+    ended: float | None = None
+    result: dict[str, Any] | None = None
+    returncode: int | None = None
+    stop_reason: str | None = None
+    watcher: RunWatcher | None = None
+    workdir: Path | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "lesson": self.lesson,
+            "params": self.params,
+            "state": str(self.state),
+            "started": self.started,
+            "ended": self.ended,
+            "result": self.result,
+            "returncode": self.returncode,
+            "stop_reason": self.stop_reason,
+        }
+
+    def set_state(self, state: RunState) -> None:
+        self.state = check_transition(self.state, state)
+        fields = self.public()
+        del fields["id"]
+        self.hub.run_state(**fields, server_pid=os.getpid())
+
+
+class _LoopSink:
+    """Carries a watcher thread's output onto the event loop."""
+
+    def __init__(self, manager: RunManager, run: Run, loop: asyncio.AbstractEventLoop) -> None:
+        self.manager, self.run, self.loop = manager, run, loop
+
+    def frame(self, changed: list[ProcessRecord], removed: list[int]) -> None:
+        self.loop.call_soon_threadsafe(self.run.hub.frame, changed, removed)
+
+    def event(self, event: Event) -> None:
+        self.loop.call_soon_threadsafe(self.manager._on_event, self.run, event)
+
+    def ended(self, returncode: int | None) -> None:
+        self.loop.call_soon_threadsafe(self.manager._on_ended, self.run, returncode)
+
+
+class RunManager:
+    def __init__(self, settings: Settings, reader: Reader | None = None) -> None:
+        self.settings = settings
+        self.reader = reader or default_reader()
+        self.runs: dict[str, Run] = {}
+
+    @property
+    def active(self) -> list[Run]:
+        return [r for r in self.runs.values() if not r.state.ended]
+
+    def get(self, run_id: str) -> Run:
+        try:
+            return self.runs[run_id]
+        except KeyError:
+            raise RunNotFound(run_id) from None
+
+    async def create(self, lesson_id: str, raw_params: dict[str, Any] | None) -> Run:
+        entry = catalog.get(lesson_id)
+        if entry is None:
+            raise LessonNotFound(lesson_id)
+        params = entry.lesson.validate(raw_params)  # raises ParamError, naming the field
+        if len(self.active) >= self.settings.max_runs:
+            raise TooManyRuns(
+                f"{len(self.active)} runs are active; the cap is {self.settings.max_runs}"
+            )
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+        directory = recordings_dir(self.settings.data_dir)
+        recorder = Recorder(directory / f"{run_id}.jsonl")
+        run = Run(run_id, lesson_id, params, Hub(run_id, recorder), recorder)
+        self.runs[run_id] = run
+        run.hub.run_state(**{k: v for k, v in run.public().items() if k != "id"})
+        try:
+            self._launch(run, asyncio.get_running_loop())
+        except OSError as exc:
+            run.hub.event(Event(pid=0, kind="stderr", data={"line": f"could not start: {exc}"}))
+            self._finish(run, RunState.FAILED)
+            return run
+        run.set_state(RunState.RUNNING)
+        return run
+
+    def _launch(self, run: Run, loop: asyncio.AbstractEventLoop) -> None:
+        run.workdir = Path(tempfile.mkdtemp(prefix=f"procviz-{run.id[-6:]}-"))
+        sock_path = run.workdir / "events.sock"
+        sock = open_channel(sock_path)
+        env = {
+            **os.environ,
+            harness.ENV_CHANNEL: str(sock_path),
+            harness.ENV_RUN_DIR: str(run.workdir),
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(WORKERS_ROOT), os.environ.get("PYTHONPATH", "")) if p
+            ),
+            "PYTHONUNBUFFERED": "1",
+        }
+        popen = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "workers.run",
+                "--watch-stdin",
+                run.lesson,
+                json.dumps(run.params),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=run.workdir,
+            env=env,
+            start_new_session=True,  # its own session and process group
+        )
+        s = self.settings
+        limits = Limits(s.sample_period, s.scan_period, s.max_processes, s.stop_grace)
+        run.watcher = RunWatcher(popen, sock, self.reader, _LoopSink(self, run, loop), limits)
+        run.watcher.start()
+        loop.call_later(s.max_duration, self._expire, run)
+
+    def _expire(self, run: Run) -> None:
+        if not run.state.ended and run.watcher is not None:
+            reason = f"the run reached the maximum duration of {self.settings.max_duration:g} s"
+            run.hub.event(
+                Event(
+                    pid=run.watcher.root_pid,
+                    kind="limit",
+                    data={"reason": reason, "cap": "max_duration"},
+                )
+            )
+            self.stop(run.id, "max duration")
+
+    def _on_event(self, run: Run, event: Event) -> None:
+        if event.kind == "result" and run.result is None:
+            run.result = event.data
+        if event.kind == "limit" and run.stop_reason is None:
+            run.stop_reason = str(event.data.get("cap", "limit"))
+        run.hub.event(event)
+
+    def _on_ended(self, run: Run, returncode: int | None) -> None:
+        run.returncode = returncode
+        if run.stop_reason is not None:
+            state = RunState.STOPPED
+        elif returncode == 0:
+            state = RunState.FINISHED
+        else:
+            state = RunState.FAILED
+        self._finish(run, state)
+
+    def _finish(self, run: Run, state: RunState) -> None:
+        run.ended = time.time()
+        run.set_state(state)
+        run.recorder.close()
+        if run.workdir is not None:
+            shutil.rmtree(run.workdir, ignore_errors=True)
+        prune(recordings_dir(self.settings.data_dir), self.settings.max_recordings)
+        run.done.set()
+
+    def stop(self, run_id: str, reason: str = "requested") -> Run:
+        run = self.get(run_id)
+        if run.state.ended:
+            raise RunEnded(f"run {run_id} has already ended ({run.state})")
+        if run.stop_reason is None:
+            run.stop_reason = reason
+        if run.watcher is not None:
+            run.watcher.request_stop(reason)
+        return run
+
+    def signal(self, run_id: str, pid: int, sig: signal.Signals) -> None:
+        run = self.get(run_id)
+        watcher = run.watcher
+        member = watcher.sampler.members.get(pid) if watcher and not run.state.ended else None
+        if member is None:
+            raise NotAMember(f"process {pid} is not a live process of run {run_id}")
+        st = self.reader.read(pid)
+        if st is None or st.create_time != member.create_time:
+            raise NotAMember(f"process {pid} of run {run_id} has already gone")
+        os.kill(pid, sig)
+
+    def recording(self, run_id: str) -> Path:
+        run = self.runs.get(run_id)
+        if run is not None:
+            run.recorder.flush()
+            return run.recorder.path
+        path = recordings_dir(self.settings.data_dir) / f"{run_id}.jsonl"
+        if not run_id.replace("-", "").isalnum() or not path.is_file():
+            raise RunNotFound(run_id)
+        return path
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop every active run and wait until none of their processes remain."""
+        active = self.active
+        for run in active:
+            self.stop(run.id, "server shutdown")
+        if active:
+            await asyncio.wait(
+                [asyncio.create_task(r.done.wait()) for r in active], timeout=timeout
+            )

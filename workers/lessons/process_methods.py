@@ -58,7 +58,7 @@ def main(params: dict[str, Any]) -> None:
     alive_before = p.is_alive()
     print(f"主 p.is_alive() before terminate() = {alive_before}")
     p.terminate()  # ask the OS to kill the child (SIGTERM); it does not wait
-    print(f"主 p.is_alive() right after terminate() = {p.is_alive()} (the OS may not be done yet)")
+    print(f"主 p.is_alive() right after terminate() = {p.is_alive()} (terminate() does not wait)")
     p.join()  # wait until it is really gone
     alive_after = p.is_alive()
     print(f"主 p.is_alive() after join() = {alive_after}; p.exitcode = {p.exitcode}")

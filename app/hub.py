@@ -18,6 +18,9 @@ from typing import Any
 from app.records import Event, ProcessRecord, event_wire, process_wire, to_wire
 
 Message = dict[str, Any]
+# In a viewer's queue: "the frames owed so far go here", so an event that follows
+# a frame (a reap after the zombie's record) never overtakes it.
+FRAME: Message = {"type": "frame-marker"}
 
 
 class Viewer:
@@ -29,7 +32,9 @@ class Viewer:
         self.overflowed = False
         self.skipped_frames = 0
 
-    def push(self, message: Message) -> None:
+    def push(self, message: Message, frame_owed: bool) -> None:
+        if frame_owed and (not self.pending or self.pending[-1] is not FRAME):
+            self.pending.append(FRAME)
         if len(self.pending) >= self.max_pending:
             self.overflowed = True
         else:
@@ -88,7 +93,7 @@ class Hub:
         self.history.append(message)
         self._record(message)
         for v in self.viewers:
-            v.push(message)
+            v.push(message, frame_owed=v.sent_seq != self.seq)
 
     # -- viewers --------------------------------------------------------------------
 
@@ -119,14 +124,24 @@ class Hub:
         self.viewers.discard(viewer)
 
     def next_messages(self, viewer: Viewer) -> list[Message]:
-        """What to send this viewer now: pending events, then at most one frame."""
-        out = list(viewer.pending)
-        viewer.pending.clear()
-        if viewer.sent_seq != self.seq:
-            if viewer.sent_seq == self.seq - 1 and self.last_delta is not None:
-                out.append(self.last_delta)
+        """What to send this viewer now: its pending events, each owed frame in its place."""
+        out: list[Message] = []
+        for message in viewer.pending:
+            if message is FRAME:
+                out += self._frame_for(viewer)
             else:
-                viewer.skipped_frames += self.seq - viewer.sent_seq - 1
-                out.append(self.snapshot())
-            viewer.sent_seq = self.seq
-        return out
+                out.append(message)
+        viewer.pending.clear()
+        return out + self._frame_for(viewer)
+
+    def _frame_for(self, viewer: Viewer) -> list[Message]:
+        """The delta that follows what the viewer has, or one snapshot if it skipped any."""
+        if viewer.sent_seq == self.seq:
+            return []
+        if viewer.sent_seq == self.seq - 1 and self.last_delta is not None:
+            frame = self.last_delta
+        else:
+            viewer.skipped_frames += self.seq - viewer.sent_seq - 1
+            frame = self.snapshot()
+        viewer.sent_seq = self.seq
+        return [frame]

@@ -310,9 +310,10 @@ def test_dockerfile_cmd_serves_healthz_and_stops(tmp_path: Path) -> None:
     try:
         wait_healthy(proc, f"http://127.0.0.1:{port}/healthz", log)
         # The HEALTHCHECK command itself, pointed at this port, must report healthy too.
-        check = healthcheck_command(stage)
+        image_port = f":{urlsplit(healthcheck_url(stage)).port}/"
         check = [
-            sys.executable if w == "python" else w.replace(":8000/", f":{port}/") for w in check
+            sys.executable if w == "python" else w.replace(image_port, f":{port}/")
+            for w in healthcheck_command(stage)
         ]
         done = subprocess.run(check, capture_output=True, text=True, timeout=10)
         assert done.returncode == 0, done.stderr

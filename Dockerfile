@@ -21,8 +21,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 # Stage 2: the server.
 FROM python:3.11-slim-bookworm
 
-# PYTHONPATH: the code runs from /opt/procviz (next to templates/, static/, node_modules/),
-# the same tree the lesson interpreters the server starts import from.
+# PYTHONPATH: app/ and workers/ are imported from /opt/procviz, beside templates/, static/ and
+# node_modules/ (where app.main.web_root() looks), by the server and by the lesson interpreters
+# it starts alike; the installed copy in site-packages supplies the dependencies and the
+# `procviz` console script.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -58,6 +60,7 @@ USER 10001:10001
 EXPOSE 8000
 
 # No curl in the slim image; urlopen raises (exit 1) on a refused connection or non-2xx.
+# The port is EXPOSE's: whoever changes PROCVIZ_PORT overrides the health check too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 

@@ -194,7 +194,7 @@ class RunManager:
                     data={"reason": reason, "cap": "max_duration"},
                 )
             )
-            self.stop(run.id, "max duration")
+            self.stop(run.id, "max_duration")
 
     def _on_event(self, run: Run, event: Event) -> None:
         if event.kind == "result" and run.result is None:

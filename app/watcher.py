@@ -320,7 +320,7 @@ class RunWatcher:
                 f"more than the cap of {self.limits.max_processes}"
             )
             self._emit(self.root_pid, "limit", reason=reason, cap="max_processes")
-            self._stop_requested = self._stop_requested or "process cap"
+            self._stop_requested = self._stop_requested or "max_processes"
             self._begin_stop(self._stop_requested)
 
     def _begin_stop(self, reason: str) -> None:

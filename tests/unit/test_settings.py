@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings, SettingsError
+
+
+def test_settings_from_env_reads_procviz_variables() -> None:
+    s = Settings.from_env(
+        {"PROCVIZ_PORT": "9000", "PROCVIZ_SAMPLE_PERIOD": "0.1", "PROCVIZ_DATA_DIR": "/tmp/x"}
+    )
+    assert (s.port, s.sample_period, s.data_dir) == (9000, 0.1, Path("/tmp/x"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("PORT", "eighty"), ("SAMPLE_PERIOD", "0"), ("MAX_RUNS", "1000")]
+)
+def test_settings_from_env_rejects_bad_values_naming_them(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"PROCVIZ_{name}"):
+        Settings.from_env({f"PROCVIZ_{name}": value})
+
+
+def test_token_required_beyond_loopback_and_generated() -> None:
+    assert not Settings(host="127.0.0.1").token_required
+    assert not Settings(host="::1").token_required
+    wide = Settings(host="0.0.0.0").with_token()
+    assert wide.token_required and wide.token and len(wide.token) >= 20
+    assert Settings(host="127.0.0.1", token="t").token_required
+    assert Settings(host="127.0.0.1").with_token().token is None

@@ -115,8 +115,7 @@ class Lesson:
             if name not in known:
                 raise ParamError(name, f"unknown parameter; expected one of {', '.join(known)}")
         return {
-            name: p.validate(raw[name]) if name in raw else p.default
-            for name, p in known.items()
+            name: p.validate(raw[name]) if name in raw else p.default for name, p in known.items()
         }
 
 

@@ -26,7 +26,9 @@ LESSON = Lesson(
         "zh": "孤儿进程会被收养（PPID 改变），由新的父进程回收：无害。",
     },
     result_keys=("orphan_pid", "old_ppid", "new_ppid"),
-    params=(Param("child_seconds", "number", 3.0, "How long the orphan keeps running (s).", 1, 30),),
+    params=(
+        Param("child_seconds", "number", 3.0, "How long the orphan keeps running (s).", 1, 30),
+    ),
 )
 
 

@@ -1,0 +1,48 @@
+// The console: every stdout/stderr line, tagged [pid label], one stable colour per PID.
+
+import { t } from "./i18n.js";
+
+const MAX_DOM_LINES = 600;
+const STICK_PX = 40; // "at the bottom" tolerance: keep following unless the reader scrolled up
+
+// Dark enough to read on white; distinguishable with common colour-vision deficiencies.
+const PID_COLORS = ["#0b5fa5", "#b35900", "#007a5a", "#a3336f", "#5b4bb3", "#7a6200", "#006d8f", "#8c2d04", "#3d6b00", "#9c1f5f"];
+
+export function pidColor(pid) {
+  // Knuth's multiplicative hash so neighbouring PIDs get different colours.
+  const h = Math.imul(pid >>> 0, 2654435761) >>> 0;
+  return PID_COLORS[h % PID_COLORS.length];
+}
+
+export class ConsoleView {
+  constructor(el, countEl) {
+    this.el = el;
+    this.countEl = countEl;
+    this.total = 0;
+  }
+
+  add(entry) {
+    const stick = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < STICK_PX;
+    const row = document.createElement("div");
+    row.className = `line line-${entry.stream}${entry.history ? "" : " line-new"}`;
+    row.dataset.pid = entry.pid;
+    row.dataset.stream = entry.stream;
+    row.style.setProperty("--pid-color", pidColor(entry.pid));
+    const tag = document.createElement("span");
+    tag.className = "tag";
+    tag.textContent = `[${entry.pid}${entry.label ? ` ${entry.label}` : ""}]`;
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = entry.line;
+    row.append(tag, " ", text);
+    this.el.append(row);
+    while (this.el.childElementCount > MAX_DOM_LINES) this.el.firstElementChild.remove();
+    this.total += 1;
+    this.updateCount();
+    if (stick) this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  updateCount() {
+    this.countEl.textContent = this.total ? `${this.total} ${t("lines")}` : "";
+  }
+}

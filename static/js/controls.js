@@ -1,0 +1,250 @@
+// Lesson list, the parameter form generated from each lesson's JSON schema, Run and Stop.
+
+import { api } from "./api.js";
+import { pick, t } from "./i18n.js";
+
+const COMMON = ["speed", "start_method"];
+
+/** Lesson-specific parameters first (what the lesson is about), then the common ones. */
+function orderedParams(schema) {
+  const names = Object.keys(schema?.properties ?? {});
+  return [...names.filter((n) => !COMMON.includes(n)), ...names.filter((n) => COMMON.includes(n))];
+}
+
+/** "十 僵尸进程" → "十"; "一 同步与异步, 二 阻塞与非阻塞" → "一·二": the chapter numbers only. */
+function chapterNumber(chapter) {
+  if (!chapter) return "";
+  return chapter.split(/[,，]\s*/).map((part) => part.trim().split(/\s+/)[0]).join("·");
+}
+
+function stepFor(spec) {
+  if (spec.type === "integer") return "1";
+  const nums = [spec.minimum, spec.maximum, spec.default].filter((v) => typeof v === "number");
+  return nums.every((v) => Number.isInteger(v * 10)) ? "0.1" : "any";
+}
+
+export class Controls {
+  constructor(els, lessons, { runId, onSelect }) {
+    this.els = els;
+    this.lessons = lessons;
+    this.byId = new Map(lessons.map((l) => [l.id, l]));
+    this.runId = runId;
+    this.onSelect = onSelect ?? (() => {});
+    this.selected = null;
+    this.runState = null;
+    this.busy = false;
+    this.els.form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.run();
+    });
+    this.els.stop.addEventListener("click", () => this.stop());
+    this.renderList();
+  }
+
+  renderList() {
+    const list = this.els.list;
+    list.replaceChildren();
+    if (!this.lessons.length) {
+      const li = document.createElement("li");
+      li.className = "empty";
+      li.textContent = t("no_lessons");
+      list.append(li);
+      return;
+    }
+    for (const lesson of this.lessons) {
+      const li = document.createElement("li");
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "lesson";
+      btn.dataset.lesson = lesson.id;
+      btn.innerHTML = `<span class="lesson-chapter"></span><span class="lesson-title-zh" lang="zh-CN"></span><span class="lesson-title-en" lang="en"></span>`;
+      btn.querySelector(".lesson-chapter").textContent = chapterNumber(lesson.chapter);
+      btn.title = lesson.chapter ?? "";
+      btn.querySelector(".lesson-title-zh").textContent = lesson.title?.zh ?? "";
+      btn.querySelector(".lesson-title-en").textContent = lesson.title?.en ?? lesson.id;
+      btn.addEventListener("click", () => this.select(lesson.id));
+      li.append(btn);
+      list.append(li);
+    }
+    if (this.selected) this.markSelected();
+  }
+
+  select(id, params) {
+    const lesson = this.byId.get(id);
+    if (!lesson) return;
+    const changed = this.selected?.id !== id;
+    this.selected = lesson;
+    this.markSelected();
+    this.renderDetail();
+    if (changed || params) this.renderForm(params);
+    if (changed) this.onSelect(lesson);
+  }
+
+  markSelected() {
+    for (const btn of this.els.list.querySelectorAll("button.lesson")) {
+      const on = btn.dataset.lesson === this.selected?.id;
+      btn.classList.toggle("selected", on);
+      if (on) {
+        btn.setAttribute("aria-current", "true");
+        btn.scrollIntoView({ block: "nearest" });
+      }
+      else btn.removeAttribute("aria-current");
+    }
+  }
+
+  renderDetail() {
+    const l = this.selected;
+    this.els.heading.textContent = l ? `${l.chapter ?? ""} · ${pick(l.title)}` : "";
+    this.els.summary.textContent = l ? pick(l.summary) : "";
+    this.els.watch.textContent = l ? pick(l.watch) : "";
+    this.els.watch.parentElement.hidden = !l || !this.els.watch.textContent;
+  }
+
+  renderForm(values) {
+    const fs = this.els.fields;
+    fs.replaceChildren();
+    this.clearErrors();
+    const schema = this.selected?.params;
+    for (const name of orderedParams(schema)) {
+      fs.append(this.field(name, schema.properties[name], values?.[name]));
+    }
+  }
+
+  field(name, spec, value) {
+    const wrap = document.createElement("div");
+    wrap.className = `field field-${spec.type}`;
+    wrap.dataset.field = name;
+    const id = `param-${name}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.className = "field-name";
+    label.textContent = name;
+    const current = value ?? spec.default;
+    let input;
+    if (Array.isArray(spec.enum)) {
+      input = document.createElement("select");
+      for (const opt of spec.enum) {
+        const o = document.createElement("option");
+        o.value = opt;
+        o.textContent = opt;
+        input.append(o);
+      }
+      if (current != null) input.value = current;
+    } else if (spec.type === "boolean") {
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = Boolean(current);
+    } else if (spec.type === "number" || spec.type === "integer") {
+      input = document.createElement("input");
+      input.type = "number";
+      input.inputMode = spec.type === "integer" ? "numeric" : "decimal";
+      if (spec.minimum != null) input.min = spec.minimum;
+      if (spec.maximum != null) input.max = spec.maximum;
+      input.step = stepFor(spec);
+      if (current != null) input.value = current;
+    } else {
+      input = document.createElement("input");
+      input.type = "text";
+      if (current != null) input.value = current;
+    }
+    input.id = id;
+    input.name = name;
+    input.dataset.type = spec.type;
+    input.addEventListener("input", () => this.setFieldError(name, null));
+    const hint = document.createElement("span");
+    hint.className = "field-hint";
+    const range = spec.minimum != null || spec.maximum != null ? ` (${spec.minimum ?? "…"}–${spec.maximum ?? "…"})` : "";
+    hint.textContent = `${spec.description ?? ""}${range}`;
+    const err = document.createElement("span");
+    err.className = "field-error";
+    err.id = `${id}-error`;
+    err.setAttribute("role", "alert");
+    err.hidden = true;
+    input.setAttribute("aria-describedby", err.id);
+    wrap.append(label, input, hint, err);
+    return wrap;
+  }
+
+  /** Read the form into typed params; a field the browser already knows is wrong is reported here. */
+  readParams() {
+    const params = {};
+    let ok = true;
+    for (const input of this.els.fields.querySelectorAll("input, select")) {
+      const type = input.dataset.type;
+      if (type === "boolean") params[input.name] = input.checked;
+      else if (type === "number" || type === "integer") {
+        const v = input.valueAsNumber;
+        if (Number.isNaN(v) || !input.checkValidity()) {
+          this.setFieldError(input.name, input.validationMessage || `${input.name}: ?`);
+          ok = false;
+        }
+        params[input.name] = v;
+      } else params[input.name] = input.value;
+    }
+    return ok ? params : null;
+  }
+
+  setFieldError(name, message) {
+    const wrap = this.els.fields.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    if (!wrap) return false;
+    const err = wrap.querySelector(".field-error");
+    err.textContent = message ?? "";
+    err.hidden = !message;
+    wrap.classList.toggle("invalid", Boolean(message));
+    wrap.querySelector("input, select")?.setAttribute("aria-invalid", message ? "true" : "false");
+    return true;
+  }
+
+  clearErrors() {
+    this.els.error.hidden = true;
+    this.els.error.textContent = "";
+    for (const wrap of this.els.fields.querySelectorAll(".field")) this.setFieldError(wrap.dataset.field, null);
+  }
+
+  showError({ field, message }) {
+    if (field && this.setFieldError(field, message)) return;
+    this.els.error.textContent = field ? `${field}: ${message}` : message;
+    this.els.error.hidden = false;
+  }
+
+  async run() {
+    if (!this.selected || this.busy) return;
+    this.clearErrors();
+    const params = this.readParams();
+    if (!params) return;
+    this.setBusy(true);
+    const res = await api("POST", "/api/runs", { lesson: this.selected.id, params });
+    if (res.ok && res.data?.id) {
+      location.assign(`/runs/${encodeURIComponent(res.data.id)}`);
+      return;
+    }
+    this.setBusy(false);
+    this.showError(res.error ?? { field: null, message: t("request_failed") });
+  }
+
+  async stop() {
+    if (!this.runId) return;
+    this.els.stop.disabled = true;
+    const res = await api("POST", `/api/runs/${encodeURIComponent(this.runId)}/stop`);
+    if (!res.ok) {
+      this.showError(res.error);
+      this.setRunState(this.runState);
+    }
+  }
+
+  setBusy(busy) {
+    this.busy = busy;
+    this.els.run.disabled = busy;
+    this.els.run.classList.toggle("busy", busy);
+  }
+
+  setRunState(state) {
+    this.runState = state;
+    const active = Boolean(this.runId) && (state === "starting" || state === "running");
+    this.els.stop.disabled = !active;
+  }
+
+  relabel() {
+    this.renderDetail();
+  }
+}

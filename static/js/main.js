@@ -1,0 +1,199 @@
+// Wires the page: lessons and controls always; on /runs/{id} also the live view of that run.
+
+import { api, captureToken } from "./api.js";
+import { CodeView } from "./code.js";
+import { Connection, wsUrl } from "./connection.js";
+import { ConsoleView } from "./console.js";
+import { Controls } from "./controls.js";
+import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
+import { QueuesView } from "./queues.js";
+import { ResultView } from "./result.js";
+import { SignalMenu } from "./signals.js";
+import { RunModel, TERMINAL_STATES } from "./state.js";
+import { LEGEND_ORDER, shapePath, statusStyle } from "./status.js";
+import { TreeView } from "./tree.js";
+
+const $ = (id) => document.getElementById(id);
+const LAST_LESSON_KEY = "procviz.lesson";
+
+function readLessons() {
+  try {
+    return JSON.parse($("lessons").textContent) ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function renderLegend() {
+  const ul = $("legend");
+  ul.replaceChildren();
+  for (const status of LEGEND_ORDER) {
+    const st = statusStyle(status);
+    const li = document.createElement("li");
+    li.dataset.status = status;
+    li.innerHTML = `<svg viewBox="-14 -14 28 28" width="26" height="26" aria-hidden="true"><path></path><text dy="0.36em" text-anchor="middle"></text></svg><span></span>`;
+    li.querySelector("path").setAttribute("d", shapePath(st.shape, 11));
+    li.querySelector("path").setAttribute("fill", st.color);
+    const letter = li.querySelector("text");
+    letter.textContent = st.letter;
+    letter.setAttribute("fill", st.ink);
+    li.querySelector("span").textContent = t(`st_${status}`);
+    ul.append(li);
+  }
+}
+
+function setupLanguage(rerender) {
+  const btn = $("lang-toggle");
+  const label = () => {
+    btn.textContent = lang() === "zh" ? "English" : "中文";
+  };
+  btn.addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
+  onLangChange(() => {
+    label();
+    rerender();
+  });
+  applyStatic();
+  label();
+}
+
+function setConn(status) {
+  const el = $("conn");
+  el.dataset.status = status;
+  el.querySelector(".conn-text").textContent = t(`conn_${status}`);
+}
+
+function initialLesson(lessons) {
+  const wanted = new URL(location.href).searchParams.get("lesson") || localStorage.getItem(LAST_LESSON_KEY);
+  return lessons.some((l) => l.id === wanted) ? wanted : lessons[0]?.id;
+}
+
+function main() {
+  const body = document.body;
+  const runId = body.dataset.runId || null;
+  const serverPid = Number(body.dataset.serverPid) || null;
+  const lessons = readLessons();
+  const byId = new Map(lessons.map((l) => [l.id, l]));
+  const tok = captureToken();
+  if (body.dataset.tokenRequired === "true" && !tok) {
+    $("token-banner").dataset.i18n = "token_missing_hint";
+    $("token-banner").hidden = false;
+  }
+
+  const code = new CodeView($("code-body"));
+  const controls = new Controls(
+    {
+      list: $("lesson-list"),
+      heading: $("lesson-heading"),
+      summary: $("lesson-summary"),
+      watch: $("lesson-watch"),
+      form: $("param-form"),
+      fields: $("param-fields"),
+      error: $("form-error"),
+      run: $("run-btn"),
+      stop: $("stop-btn"),
+    },
+    lessons,
+    {
+      runId,
+      onSelect: (lesson) => {
+        localStorage.setItem(LAST_LESSON_KEY, lesson.id);
+        code.show(lesson.id);
+      },
+    },
+  );
+
+  const rerender = [() => controls.relabel(), renderLegend];
+  setupLanguage(() => rerender.forEach((fn) => fn()));
+  renderLegend();
+  setConn("idle");
+
+  if (!runId) {
+    const first = initialLesson(lessons);
+    if (first) controls.select(first);
+    document.title = "procviz";
+    return;
+  }
+  watchRun(runId, serverPid, { byId, controls, rerender });
+}
+
+function watchRun(runId, serverPid, { byId, controls, rerender }) {
+  const model = new RunModel(serverPid);
+  const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() });
+  const tree = new TreeView($("tree"), model, { onNodeClick: (proc, ev) => menu.open(proc, ev) });
+  const consoleView = new ConsoleView($("console"), $("console-count"));
+  const queues = new QueuesView($("queues"), $("queue-list"), model);
+  const result = new ResultView($("result-card"), $("punchline"), $("result-keys"));
+  const lessonOf = () => byId.get(model.run?.lesson) ?? controls.selected;
+
+  $("run-info").hidden = false;
+  const link = $("run-link");
+  link.href = `/runs/${encodeURIComponent(runId)}`;
+  link.textContent = new URL(link.href, location.href).href;
+  $("copy-link").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(link.textContent);
+      $("copy-link").textContent = t("copied");
+    } catch {
+      // Clipboard needs a secure context; the link itself stays visible and selectable.
+    }
+  });
+
+  const showRun = () => {
+    const run = model.run;
+    const badge = $("run-badge");
+    badge.dataset.state = run?.state ?? "";
+    badge.textContent = run ? t(`state_${run.state}`) : "";
+    const lesson = lessonOf();
+    $("run-lesson").textContent = lesson ? `${lesson.chapter ?? ""} · ${pick(lesson.title)}` : run?.lesson ?? "";
+    document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
+    controls.setRunState(run?.state);
+  };
+
+  model.on("run", (run) => {
+    if (run.lesson && controls.selected?.id !== run.lesson) controls.select(run.lesson, run.params);
+    showRun();
+    tree.schedule();
+    if (run.result) result.show(model.result, lessonOf());
+  });
+  model.on("processes", () => tree.schedule());
+  model.on("values", () => tree.schedule());
+  model.on("line", (entry) => consoleView.add(entry));
+  model.on("queues", (name) => queues.update(name));
+  model.on("result", (data) => result.show(data, lessonOf()));
+  model.on("limit", (data) => {
+    const banner = $("limit-banner");
+    banner.textContent = `${t("limit")}: ${data.reason ?? JSON.stringify(data)}`;
+    banner.hidden = false;
+  });
+
+  rerender.push(showRun, () => tree.schedule(), () => result.render(), () => consoleView.updateCount());
+  rerender.push(() => {
+    if (model.limit) $("limit-banner").textContent = `${t("limit")}: ${model.limit.reason ?? ""}`;
+  });
+
+  // The REST view tells us quickly whether the run exists and which lesson it is.
+  api("GET", `/api/runs/${encodeURIComponent(runId)}`).then((res) => {
+    if (res.status === 404) {
+      $("limit-banner").textContent = t("run_not_found");
+      $("limit-banner").hidden = false;
+      conn.close();
+      setConn("offline");
+      return;
+    }
+    if (res.ok && res.data?.lesson && !controls.selected) controls.select(res.data.lesson, res.data.params);
+    if (res.ok && !model.run) {
+      model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data, state: res.data.state });
+    }
+  });
+
+  const conn = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
+    onMessage: (msg) => model.apply(msg),
+    onStatus: (status) => setConn(status),
+    isFinished: () => TERMINAL_STATES.has(model.run?.state),
+  });
+  conn.open();
+  window.procviz = { model, conn };
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);
+else main();

@@ -1,0 +1,94 @@
+// One gauge (depth / maxsize) and one uPlot chart of depth over time per queue name.
+
+import { t } from "./i18n.js";
+
+const CHART_H = 150;
+const MAX_POINTS = 5000;
+
+export class QueuesView {
+  constructor(section, list, model) {
+    this.section = section;
+    this.list = list;
+    this.model = model;
+    this.panels = new Map(); // name -> {root, bar, text, plot, pending}
+    new ResizeObserver(() => this.resize()).observe(list);
+  }
+
+  update(name) {
+    const q = this.model.queues.get(name);
+    if (!q) return;
+    this.section.hidden = false;
+    const panel = this.panels.get(name) ?? this.create(name);
+    const max = q.maxsize > 0 ? q.maxsize : null;
+    const frac = max ? Math.min(1, q.depth / max) : 0;
+    panel.bar.style.width = `${(frac * 100).toFixed(1)}%`;
+    panel.root.classList.toggle("full", max !== null && q.depth >= max);
+    panel.root.classList.toggle("empty", q.depth === 0);
+    panel.meter.setAttribute("aria-valuenow", q.depth);
+    panel.meter.setAttribute("aria-valuemax", max ?? q.depth);
+    panel.text.textContent = `${q.depth} / ${max ?? t("unbounded")}`;
+    panel.root.dataset.depth = q.depth;
+    panel.root.dataset.maxsize = q.maxsize;
+    // Batch redraws: queue events can arrive hundreds per second.
+    if (!panel.pending) {
+      panel.pending = true;
+      requestAnimationFrame(() => {
+        panel.pending = false;
+        this.redraw(name);
+      });
+    }
+  }
+
+  create(name) {
+    const root = document.createElement("div");
+    root.className = "queue";
+    root.dataset.queue = name;
+    root.innerHTML = `
+      <div class="queue-head"><span class="queue-name"></span><span class="queue-text"></span></div>
+      <div class="gauge" role="meter" aria-valuemin="0"><div class="gauge-bar"></div></div>
+      <div class="queue-chart"></div>`;
+    root.querySelector(".queue-name").textContent = name;
+    this.list.append(root);
+    const chartEl = root.querySelector(".queue-chart");
+    const q = this.model.queues.get(name);
+    const opts = {
+      width: Math.max(200, chartEl.clientWidth || 360),
+      height: CHART_H,
+      legend: { show: false },
+      cursor: { show: false },
+      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(q?.maxsize || 0, max, 1)] } },
+      axes: [
+        { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", values: (_u, v) => v.map((s) => `${s}s`) },
+        { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", size: 44 },
+      ],
+      series: [{}, { label: t("depth"), stroke: "#0072B2", width: 3, fill: "rgba(0,114,178,0.15)", paths: window.uPlot.paths.stepped({ align: 1 }) }],
+    };
+    const plot = new window.uPlot(opts, [[], []], chartEl);
+    const panel = {
+      root,
+      bar: root.querySelector(".gauge-bar"),
+      meter: root.querySelector(".gauge"),
+      text: root.querySelector(".queue-text"),
+      chartEl,
+      plot,
+      pending: false,
+    };
+    this.panels.set(name, panel);
+    return panel;
+  }
+
+  redraw(name) {
+    const q = this.model.queues.get(name);
+    const panel = this.panels.get(name);
+    if (!q || !panel) return;
+    if (q.points.length > MAX_POINTS) q.points.splice(0, q.points.length - MAX_POINTS);
+    panel.plot.setData([q.points.map((p) => p[0]), q.points.map((p) => p[1])]);
+  }
+
+  resize() {
+    for (const panel of this.panels.values()) {
+      const w = panel.chartEl.clientWidth;
+      if (w > 0) panel.plot.setSize({ width: w, height: CHART_H });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// The result card: the lesson's punch line and the keys its result event reported.
+
+import { pick, t } from "./i18n.js";
+
+function fmt(v) {
+  if (v === true) return `✔ ${t("yes")} (true)`;
+  if (v === false) return `✘ ${t("no")} (false)`;
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
+  if (v === null || v === undefined) return "—";
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+export class ResultView {
+  constructor(card, punchEl, keysEl) {
+    this.card = card;
+    this.punchEl = punchEl;
+    this.keysEl = keysEl;
+    this.result = null;
+    this.lesson = null;
+  }
+
+  show(result, lesson) {
+    this.result = result;
+    this.lesson = lesson;
+    this.render();
+  }
+
+  render() {
+    if (!this.result) {
+      this.card.hidden = true;
+      return;
+    }
+    this.card.hidden = false;
+    this.punchEl.textContent = pick(this.lesson?.punchline);
+    this.punchEl.hidden = !this.punchEl.textContent;
+    this.keysEl.replaceChildren();
+    const keys = this.lesson?.result_keys?.length ? this.lesson.result_keys : Object.keys(this.result);
+    const extra = Object.keys(this.result).filter((k) => !keys.includes(k));
+    for (const key of [...keys, ...extra]) {
+      if (!(key in this.result)) continue;
+      const dt = document.createElement("dt");
+      dt.textContent = key;
+      const dd = document.createElement("dd");
+      dd.dataset.key = key;
+      dd.textContent = fmt(this.result[key]);
+      this.keysEl.append(dt, dd);
+    }
+  }
+}

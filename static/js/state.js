@@ -1,0 +1,236 @@
+// The run as the page knows it: built only from WebSocket messages (snapshot, delta, event, run).
+
+export const TERMINAL_STATES = new Set(["finished", "stopped", "failed"]);
+
+// A removed process stays as a fading ghost this long, so a 5 ms process is still noticed.
+export const GHOST_MS = 2500;
+// A process known only from its spawn event is dropped if the sampler never confirms it.
+const UNCONFIRMED_MS = 3000;
+const MAX_LINES = 2000;
+const MAX_SEEN = 50000;
+
+export class RunModel {
+  constructor(serverPid) {
+    this.serverPid = serverPid;
+    this.run = null; // the latest "run" message
+    this.processes = new Map(); // pid -> P (plus provisional, exitcode, firstSeen)
+    this.ghosts = new Map(); // pid -> {proc, removedAt}
+    this.labels = new Map(); // pid -> label, kept after the process is gone
+    this.values = new Map(); // pid -> Map(name -> value)
+    this.adoptions = new Map(); // pid -> {old_ppid, new_ppid, t}
+    this.queues = new Map(); // name -> {depth, maxsize, points: [[t, depth]]}
+    this.lines = []; // {pid, label, stream, line, t, history}
+    this.result = null;
+    this.limit = null;
+    this.t0 = null;
+    this.seen = new Set();
+    this.listeners = new Map();
+  }
+
+  on(topic, fn) {
+    if (!this.listeners.has(topic)) this.listeners.set(topic, new Set());
+    this.listeners.get(topic).add(fn);
+  }
+
+  emit(topic, payload) {
+    for (const fn of this.listeners.get(topic) ?? []) fn(payload, this);
+  }
+
+  apply(msg) {
+    if (this.t0 === null && typeof msg.t === "number") this.t0 = msg.t;
+    switch (msg.type) {
+      case "run":
+        return this.applyRun(msg);
+      case "snapshot":
+        return this.applySnapshot(msg);
+      case "delta":
+        return this.applyDelta(msg);
+      case "event":
+        return this.applyEvent(msg);
+      default:
+        return undefined; // an unknown message type from a newer server: ignore it
+    }
+  }
+
+  applyRun(msg) {
+    this.run = msg;
+    if (typeof msg.server_pid === "number") this.serverPid = msg.server_pid;
+    if (typeof msg.started === "number") this.t0 = msg.started;
+    if (msg.result && typeof msg.result === "object" && !this.result) {
+      this.result = msg.result;
+      this.emit("result", this.result);
+    }
+    this.emit("run", msg);
+  }
+
+  applySnapshot(msg) {
+    const now = performance.now();
+    const incoming = new Map(msg.processes.map((p) => [p.pid, p]));
+    for (const [pid, old] of this.processes) {
+      const young = old.provisional && now - old.firstSeen < UNCONFIRMED_MS && old.exitcode == null;
+      if (!incoming.has(pid) && !young) this.toGhost(pid, now);
+    }
+    for (const p of msg.processes) this.upsert(p, now);
+    this.emit("processes");
+  }
+
+  applyDelta(msg) {
+    const now = performance.now();
+    for (const p of msg.changed ?? []) this.upsert(p, now);
+    for (const pid of msg.removed ?? []) this.toGhost(pid, now);
+    this.emit("processes");
+  }
+
+  upsert(p, now) {
+    const old = this.processes.get(p.pid);
+    const sameProcess = old && (old.provisional || old.create_time === p.create_time);
+    this.ghosts.delete(p.pid);
+    this.processes.set(p.pid, {
+      ...p,
+      firstSeen: sameProcess ? old.firstSeen : now,
+      exitcode: sameProcess ? old.exitcode : undefined,
+      provisional: false,
+    });
+    if (p.label) this.labels.set(p.pid, p.label);
+  }
+
+  toGhost(pid, now) {
+    const proc = this.processes.get(pid);
+    if (!proc) return;
+    this.processes.delete(pid);
+    this.ghosts.set(pid, { proc, removedAt: now });
+  }
+
+  /** Drop ghosts and unconfirmed spawns that have had their time; true if anything changed. */
+  prune(now = performance.now()) {
+    let changed = false;
+    for (const [pid, g] of this.ghosts) {
+      if (now - g.removedAt > GHOST_MS) {
+        this.ghosts.delete(pid);
+        changed = true;
+      }
+    }
+    for (const [pid, p] of this.processes) {
+      if (p.provisional && now - p.firstSeen > UNCONFIRMED_MS) {
+        this.toGhost(pid, now);
+        changed = true;
+      }
+    }
+    if (changed) this.emit("processes");
+    return changed;
+  }
+
+  applyEvent(msg) {
+    const key = `${msg.t}|${msg.pid}|${msg.kind}|${JSON.stringify(msg.data ?? {})}`;
+    // A reconnect replays the backlog: show each event once.
+    if (this.seen.has(key)) return;
+    if (this.seen.size > MAX_SEEN) this.seen.clear();
+    this.seen.add(key);
+    const data = msg.data ?? {};
+    const handler = EVENT_HANDLERS[msg.kind];
+    if (handler) handler(this, msg, data);
+    this.emit("event", msg);
+  }
+
+  labelOf(pid) {
+    return this.processes.get(pid)?.label || this.labels.get(pid) || "";
+  }
+
+  relTime(t) {
+    return this.t0 === null ? 0 : Math.max(0, t - this.t0);
+  }
+
+  isTerminal() {
+    return TERMINAL_STATES.has(this.run?.state);
+  }
+}
+
+const EVENT_HANDLERS = {
+  spawn(m, msg, data) {
+    if (data.label) m.labels.set(msg.pid, data.label);
+    if (m.processes.has(msg.pid)) return;
+    const now = performance.now();
+    m.ghosts.delete(msg.pid);
+    m.processes.set(msg.pid, {
+      pid: msg.pid,
+      ppid: data.ppid ?? m.serverPid,
+      name: data.name ?? "",
+      label: data.label ?? "",
+      status: "running",
+      cpu_percent: 0,
+      rss: 0,
+      threads: 1,
+      create_time: msg.t,
+      role: data.role ?? "child",
+      provisional: true,
+      firstSeen: now,
+    });
+    m.emit("processes");
+  },
+  exit(m, msg, data) {
+    const p = m.processes.get(msg.pid);
+    if (!p) return;
+    p.exitcode = data.exitcode;
+    // Known only from its spawn event: it lived too briefly to be sampled.
+    if (p.provisional) m.toGhost(msg.pid, performance.now());
+    m.emit("processes");
+  },
+  reap(m, msg) {
+    if (m.processes.has(msg.pid)) {
+      m.toGhost(msg.pid, performance.now());
+      m.emit("processes");
+    }
+  },
+  adopt(m, msg, data) {
+    m.adoptions.set(msg.pid, { old_ppid: data.old_ppid, new_ppid: data.new_ppid, t: msg.t });
+    const p = m.processes.get(msg.pid);
+    if (p && data.new_ppid != null) p.ppid = data.new_ppid;
+    m.emit("processes");
+    m.emit("adopt", { pid: msg.pid, ...data });
+  },
+  stdout(m, msg, data) {
+    addLine(m, msg, data, "stdout");
+  },
+  stderr(m, msg, data) {
+    addLine(m, msg, data, "stderr");
+  },
+  value(m, msg, data) {
+    if (!m.values.has(msg.pid)) m.values.set(msg.pid, new Map());
+    m.values.get(msg.pid).set(data.name, data.value);
+    m.emit("values", msg.pid);
+  },
+  queue(m, msg, data) {
+    const name = data.name ?? "queue";
+    if (!m.queues.has(name)) m.queues.set(name, { depth: 0, maxsize: 0, points: [] });
+    const q = m.queues.get(name);
+    q.depth = data.depth;
+    q.maxsize = data.maxsize;
+    const x = m.relTime(msg.t);
+    q.points.push([x, data.depth]);
+    // Events from different processes may arrive slightly out of time order.
+    if (q.points.length > 1 && q.points[q.points.length - 2][0] > x) q.points.sort((a, b) => a[0] - b[0]);
+    m.emit("queues", name);
+  },
+  result(m, msg, data) {
+    m.result = data;
+    m.emit("result", data);
+  },
+  limit(m, msg, data) {
+    m.limit = data;
+    m.emit("limit", data);
+  },
+};
+
+function addLine(m, msg, data, stream) {
+  const entry = {
+    pid: msg.pid,
+    label: m.labelOf(msg.pid),
+    stream,
+    line: String(data.line ?? ""),
+    t: msg.t,
+    history: Boolean(msg.history),
+  };
+  m.lines.push(entry);
+  if (m.lines.length > MAX_LINES) m.lines.splice(0, m.lines.length - MAX_LINES);
+  m.emit("line", entry);
+}

@@ -1,0 +1,308 @@
+// The process tree: parent above children, the procviz server as a pseudo-node on top.
+
+import { t } from "./i18n.js";
+import { GHOST_MS } from "./state.js";
+import { shapePath, statusStyle } from "./status.js";
+
+const d3 = window.d3;
+
+const NODE_W = 300;
+const NODE_H = 100;
+const GAP_X = 36;
+const GAP_Y = 110; // room below a node for its values and adoption note
+const MAX_SCALE = 1.5;
+const TEXT_X = 72; // where a node's text starts, right of its status badge
+const MOVE_MS = 900;
+const MIN_FRAME_MS = 90;
+const SERVER_ID = "server";
+
+const link = d3
+  .linkVertical()
+  .x((d) => d.x)
+  .y((d) => d.y);
+
+function mib(bytes) {
+  return bytes ? `${(bytes / 1048576).toFixed(1)} ${t("mib")}` : "";
+}
+
+function fmtValue(v) {
+  if (typeof v === "string") return v;
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+}
+
+export class TreeView {
+  constructor(container, model, { onNodeClick } = {}) {
+    this.container = container;
+    this.model = model;
+    this.onNodeClick = onNodeClick ?? (() => {});
+    this.svg = d3.select(container).append("svg").attr("class", "tree-svg").attr("role", "img");
+    this.view = this.svg.append("g").attr("class", "view");
+    this.linkLayer = this.view.append("g").attr("class", "links");
+    this.nodeLayer = this.view.append("g").attr("class", "nodes");
+    this.positions = new Map(); // id -> {x, y} last drawn, so moves animate from there
+    this.lastFrame = 0;
+    this.pending = false;
+    this.viewKey = "";
+    new ResizeObserver(() => this.schedule()).observe(container);
+    // Ghosts fade out on a clock of their own.
+    setInterval(() => {
+      if (this.model.prune() || this.model.ghosts.size) this.schedule();
+    }, 250);
+  }
+
+  schedule() {
+    if (this.pending) return;
+    this.pending = true;
+    const wait = Math.max(0, MIN_FRAME_MS - (performance.now() - this.lastFrame));
+    setTimeout(() => requestAnimationFrame(() => this.draw()), wait);
+  }
+
+  buildHierarchy() {
+    const m = this.model;
+    const now = performance.now();
+    const items = [];
+    for (const p of m.processes.values()) items.push({ proc: p, ghost: null });
+    for (const [pid, g] of m.ghosts) {
+      if (!m.processes.has(pid)) items.push({ proc: g.proc, ghost: g, fade: (now - g.removedAt) / GHOST_MS });
+    }
+    const ids = new Set(items.map((i) => i.proc.pid));
+    const rows = [{ id: SERVER_ID, parentId: null, server: true }];
+    for (const item of items) {
+      const p = item.proc;
+      const parent = p.ppid !== p.pid && ids.has(p.ppid) ? String(p.ppid) : SERVER_ID;
+      rows.push({ id: String(p.pid), parentId: parent, ...item });
+    }
+    let root;
+    try {
+      root = d3.stratify().id((d) => d.id).parentId((d) => d.parentId)(rows);
+    } catch {
+      // Inconsistent samples (a cycle mid-update): hang everything under the server for a frame.
+      root = d3.stratify().id((d) => d.id).parentId((d) => (d.server ? null : SERVER_ID))(rows);
+    }
+    root.sort((a, b) => (a.data.proc?.create_time ?? 0) - (b.data.proc?.create_time ?? 0)
+      || (a.data.proc?.pid ?? 0) - (b.data.proc?.pid ?? 0));
+    return root;
+  }
+
+  draw() {
+    this.pending = false;
+    this.lastFrame = performance.now();
+    const m = this.model;
+    const empty = m.processes.size === 0 && m.ghosts.size === 0 && !m.run;
+    this.container.classList.toggle("is-empty", empty);
+    if (empty) return;
+
+    const ended = m.isTerminal() && m.processes.size === 0 && m.ghosts.size === 0;
+    this.container.classList.toggle("is-ended", ended);
+    const root = this.buildHierarchy();
+    d3.tree().nodeSize([NODE_W + GAP_X, NODE_H + GAP_Y])(root);
+    const nodes = root.descendants();
+    this.fit(nodes);
+    this.drawLinks(root.links());
+    this.drawNodes(nodes);
+    for (const n of nodes) this.positions.set(n.id, { x: n.x, y: n.y });
+  }
+
+  fit(nodes) {
+    const w = this.container.clientWidth || 800;
+    const h = this.container.clientHeight || 500;
+    const [x0, x1] = d3.extent(nodes, (n) => n.x);
+    const y1 = d3.max(nodes, (n) => n.y);
+    // A small tree is not blown up: fit at least three nodes across and three levels down.
+    const bw = Math.max(x1 - x0 + NODE_W + 40, 3 * (NODE_W + GAP_X));
+    const bh = Math.max(y1 + NODE_H + GAP_Y + 20, 3 * (NODE_H + GAP_Y));
+    const k = Math.min(MAX_SCALE, w / bw, h / bh);
+    const tx = w / 2 - ((x0 + x1) / 2) * k;
+    const ty = 16 + (NODE_H / 2) * k;
+    const key = `${tx.toFixed(1)},${ty.toFixed(1)},${k.toFixed(3)}`;
+    this.svg.attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`);
+    if (key === this.viewKey) return;
+    this.viewKey = key;
+    this.view.transition("fit").duration(MOVE_MS).attr("transform", `translate(${tx},${ty}) scale(${k})`);
+  }
+
+  fromPos(d) {
+    // A new node grows out of its parent's last position.
+    return this.positions.get(d.id) ?? this.positions.get(d.parent?.id) ?? { x: d.x, y: d.y };
+  }
+
+  drawLinks(links) {
+    const m = this.model;
+    const sel = this.linkLayer.selectAll("path.link").data(links, (l) => l.target.id);
+    sel.exit().transition().duration(300).style("opacity", 0).remove();
+    const entered = sel
+      .enter()
+      .append("path")
+      .attr("class", "link")
+      .attr("d", (l) => {
+        const o = this.fromPos(l.target);
+        const s = this.positions.get(l.source.id) ?? o;
+        return link({ source: s, target: o });
+      });
+    const all = entered.merge(sel);
+    all
+      .classed("link-server", (l) => l.source.data.server)
+      .classed("link-adopted", (l) => m.adoptions.has(l.target.data.proc?.pid))
+      .classed("link-ghost", (l) => Boolean(l.target.data.ghost));
+    all.each(function (l) {
+      const target = link({ source: { x: l.source.x, y: l.source.y + NODE_H / 2 }, target: { x: l.target.x, y: l.target.y - NODE_H / 2 } });
+      if (this.dataset.target === target) return;
+      this.dataset.target = target;
+      d3.select(this).transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("d", target);
+    });
+  }
+
+  drawNodes(nodes) {
+    const sel = this.nodeLayer.selectAll("g.node").data(nodes, (d) => d.id);
+    sel.exit().transition().duration(300).style("opacity", 0).remove();
+    const entered = sel
+      .enter()
+      .append("g")
+      .attr("class", "node")
+      .attr("transform", (d) => {
+        const o = this.fromPos(d);
+        return `translate(${o.x},${o.y})`;
+      })
+      .style("opacity", 0)
+      .on("click", (ev, d) => {
+        if (d.data.proc && !d.data.ghost) this.onNodeClick(d.data.proc, ev);
+      });
+    entered.each(function (d) {
+      buildNode(d3.select(this), d);
+    });
+    entered.transition("enter").duration(400).style("opacity", 1);
+
+    const all = entered.merge(sel);
+    const view = this;
+    all.each(function (d) {
+      const g = d3.select(this);
+      view.updateNode(g, d);
+      const target = `translate(${d.x},${d.y})`;
+      if (this.dataset.target !== target) {
+        this.dataset.target = target;
+        g.transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("transform", target);
+      }
+    });
+  }
+
+  updateNode(g, d) {
+    if (d.data.server) {
+      const pid = this.model.serverPid;
+      g.attr("data-pid", pid ?? "").attr("data-role", "server");
+      fitText(g.select(".l1"), t("server_node"), NODE_W - 24);
+      fitText(g.select(".l2"), `PID ${pid ?? "?"}`, NODE_W - 24);
+      return;
+    }
+    const m = this.model;
+    const p = d.data.proc;
+    const ghost = d.data.ghost;
+    const st = statusStyle(p.status);
+    const zombie = p.status === "zombie" && !ghost;
+    const adoption = m.adoptions.get(p.pid);
+    const wasGhost = g.classed("ghost");
+    // A ghost no longer exists: psutil's word for that is "dead"; its last sample stays readable.
+    g.attr("data-pid", p.pid)
+      .attr("data-ppid", p.ppid)
+      .attr("data-status", ghost ? "dead" : p.status)
+      .attr("data-last-status", p.status)
+      .attr("data-gone", ghost ? "true" : null)
+      .attr("data-role", p.role ?? "")
+      .attr("data-label", p.label ?? "")
+      .attr("tabindex", ghost ? null : 0)
+      .attr("aria-label", `PID ${p.pid} ${p.label ?? ""} ${t(`st_${p.status}`)}`)
+      .classed("zombie", zombie)
+      .classed("ghost", Boolean(ghost))
+      .classed("provisional", Boolean(p.provisional))
+      .classed("adopted", Boolean(adoption))
+      .style("--status", st.color);
+    if (ghost) g.interrupt("enter").style("opacity", Math.max(0.08, 0.6 * (1 - d.data.fade)));
+    else if (wasGhost) g.style("opacity", 1);
+
+    g.select(".box").attr("stroke", ghost ? "#888" : st.color);
+    g.select(".badge").attr("d", shapePath(st.shape, 22)).attr("fill", ghost ? "#999" : st.color);
+    g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
+    fitText(g.select(".l1"), `PID ${p.pid}`, NODE_W - TEXT_X - 10);
+    const role = p.role && p.role !== "child" ? ` · ${t(`role_${p.role}`)}` : "";
+    fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, NODE_W - TEXT_X - 10);
+    fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10);
+    g.select(".zombie-tag").attr("display", zombie ? null : "none").select("text").text(`☠ ${t("zombie")}`);
+
+    const notes = [];
+    for (const [name, v] of m.values.get(p.pid) ?? []) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
+    if (adoption) {
+      notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });
+      notes.push({ cls: "adopt-sub", text: `${t("adopted_host")} · ${t("was_child_of")} ${adoption.old_ppid}` });
+    }
+    drawNotes(g, notes);
+  }
+
+  detailLine(p, ghost) {
+    if (ghost) {
+      const code = p.exitcode != null ? ` · ${t("exit_code")} ${p.exitcode}` : "";
+      return `${t("gone")}${code}`;
+    }
+    const parts = [t(`st_${p.status}`)];
+    if (p.exitcode != null && p.status !== "zombie") parts.push(`${t("exit_code")} ${p.exitcode}`);
+    else if (p.status === "zombie" && p.exitcode != null) parts.push(`${t("exit_code")} ${p.exitcode}`);
+    else {
+      parts.push(`${(p.cpu_percent ?? 0).toFixed(0)}%`);
+      if (p.rss) parts.push(mib(p.rss));
+    }
+    return parts.join(" · ");
+  }
+}
+
+function buildNode(g, d) {
+  const x = -NODE_W / 2;
+  const y = -NODE_H / 2;
+  if (d.data.server) {
+    g.classed("server", true);
+    g.append("rect").attr("class", "box").attr("x", x).attr("y", y).attr("width", NODE_W).attr("height", NODE_H).attr("rx", 6);
+    g.append("rect").attr("class", "box-inner").attr("x", x + 5).attr("y", y + 5).attr("width", NODE_W - 10).attr("height", NODE_H - 10).attr("rx", 3);
+    g.append("text").attr("class", "l1").attr("x", 0).attr("y", -6).attr("text-anchor", "middle");
+    g.append("text").attr("class", "l2").attr("x", 0).attr("y", 24).attr("text-anchor", "middle");
+    return;
+  }
+  const tag = g.append("g").attr("class", "zombie-tag").attr("transform", `translate(${NODE_W / 2},${y})`);
+  tag.append("rect").attr("x", -150).attr("y", -34).attr("width", 150).attr("height", 34).attr("rx", 5);
+  tag.append("text").attr("x", -75).attr("y", -10).attr("text-anchor", "middle");
+  g.append("rect").attr("class", "box").attr("x", x).attr("y", y).attr("width", NODE_W).attr("height", NODE_H).attr("rx", 10);
+  g.append("path").attr("class", "badge").attr("transform", `translate(${x + 34},0)`);
+  g.append("text").attr("class", "badge-letter").attr("x", x + 34).attr("y", 0).attr("dy", "0.36em").attr("text-anchor", "middle");
+  const tx = x + TEXT_X;
+  g.append("text").attr("class", "l1").attr("x", tx).attr("y", y + 28);
+  g.append("text").attr("class", "l2").attr("x", tx).attr("y", y + 55);
+  g.append("text").attr("class", "l3").attr("x", tx).attr("y", y + 81);
+  g.append("g").attr("class", "notes").attr("transform", `translate(0,${NODE_H / 2 + 8})`);
+}
+
+/** Set a label, squeezing it into maxWidth if it is longer (names and words vary). */
+function fitText(sel, text, maxWidth) {
+  if (sel.text() === text && sel.attr("data-fit") === String(maxWidth)) return;
+  sel.text(text).attr("textLength", null).attr("data-fit", maxWidth);
+  if (sel.node().getComputedTextLength() > maxWidth) {
+    sel.attr("textLength", maxWidth).attr("lengthAdjust", "spacingAndGlyphs");
+  }
+}
+
+function drawNotes(g, notes) {
+  const sel = g.select(".notes").selectAll("g.note").data(notes, (n) => `${n.cls}:${n.text.split(" =")[0]}`);
+  sel.exit().remove();
+  const entered = sel.enter().append("g").attr("class", (n) => `note note-${n.cls}`);
+  entered.append("rect").attr("rx", 5);
+  entered.append("text").attr("text-anchor", "middle");
+  entered
+    .merge(sel)
+    .attr("transform", (_, i) => `translate(0,${i * 34})`)
+    .each(function (n) {
+      const ng = d3.select(this);
+      const text = ng.select("text").attr("y", 21);
+      if (text.text() === n.text) return;
+      text.text(n.text).attr("textLength", null);
+      const natural = text.node().getComputedTextLength();
+      const w = Math.min(NODE_W + GAP_X - 6, natural + 20);
+      ng.select("rect").attr("x", -w / 2).attr("y", 0).attr("width", w).attr("height", 30);
+      if (natural > w - 12) text.attr("textLength", w - 12).attr("lengthAdjust", "spacingAndGlyphs");
+    });
+}

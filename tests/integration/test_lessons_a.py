@@ -1,0 +1,265 @@
+"""Lessons 一 to 九 (sync-async, create-process, join, isolation, process-methods, daemon).
+
+Each test runs a lesson on a real server and checks its ``result`` *and* what the
+server saw from outside: sampled PPIDs and states, lifecycle events, streamed lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.client import Messages, Server, run_lesson
+
+pytestmark = pytest.mark.integration
+
+START_METHODS = ["fork", "spawn", "forkserver"]
+
+
+def labels(got: Messages) -> dict[int, str]:
+    """Each process's multiprocessing name, from spawn events and sampled records."""
+    out = {e["pid"]: e["data"].get("label", "") for e in got.events("spawn")}
+    for m in got.items:
+        for p in m.get("processes", []) + m.get("changed", []):
+            if p["label"]:
+                out[p["pid"]] = p["label"]
+    return out
+
+
+def pid_of(got: Messages, label: str) -> int:
+    pids = [pid for pid, name in labels(got).items() if name == label]
+    assert len(pids) == 1, f"expected one process named {label!r}: {labels(got)}"
+    return pids[0]
+
+
+def is_event(m: dict[str, Any], kind: str, pid: int, name: str | None = None) -> bool:
+    """``m`` is a ``kind`` event about ``pid`` (for a value: named ``name``)."""
+    if m["type"] != "event" or m["kind"] != kind or m["pid"] != pid:
+        return False
+    return name is None or m["data"].get("name") == name
+
+
+def index(got: Messages, kind: str, pid: int) -> int:
+    """Position in the stream of the first ``kind`` event about ``pid``."""
+    for i, m in enumerate(got.items):
+        if is_event(m, kind, pid):
+            return i
+    raise AssertionError(f"no {kind} event for {pid}")
+
+
+def ppids(got: Messages, pid: int) -> set[int]:
+    records = got.records(pid)
+    assert records, f"process {pid} was never sampled"
+    return {p["ppid"] for p in records}
+
+
+def role(got: Messages, pid: int) -> str:
+    return str(got.records(pid)[-1]["role"])
+
+
+def os_parent_is(got: Messages, pid: int, parent: int, start_method: str) -> bool:
+    """The sampled PPID is ``parent``, or under forkserver a fork server that ``parent`` owns."""
+    (ppid,) = ppids(got, pid)
+    if start_method != "forkserver":
+        return ppid == parent
+    return role(got, ppid) == "forkserver"
+
+
+def alive_counts(got: Messages, prefix: str) -> list[int]:
+    """How many processes named ``prefix``-N exist after each spawn/exit event, in order."""
+    names = labels(got)
+    alive: set[int] = set()
+    counts = []
+    for m in got.events():
+        if not names.get(m["pid"], "").startswith(prefix):
+            continue
+        if m["kind"] == "spawn":
+            alive.add(m["pid"])
+        elif m["kind"] == "exit":
+            alive.discard(m["pid"])
+        else:
+            continue
+        counts.append(len(alive))
+    return counts
+
+
+def phase_frames(got: Messages, phase: str) -> list[dict[int, dict[str, Any]]]:
+    """The process tables sampled while the root's ``phase`` value named ``phase``."""
+    root = got.root_pid()
+    current = ""
+    out = []
+    table: dict[int, dict[str, Any]] = {}
+    for m in got.items:
+        if m["type"] == "event" and m["kind"] == "value" and m["pid"] == root:
+            if m["data"]["name"] == "phase":
+                current = m["data"]["value"]
+        elif m["type"] == "snapshot":
+            table = {p["pid"]: p for p in m["processes"]}
+        elif m["type"] == "delta":
+            table = {**table, **{p["pid"]: p for p in m["changed"]}}
+            for pid in m["removed"]:
+                table.pop(pid, None)
+        else:
+            continue
+        if m["type"] in ("snapshot", "delta") and current == phase:
+            out.append(table)
+    return out
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_create_process_both_ways_give_real_children_that_stream_their_lines(
+    server: Server, start_method: str
+) -> None:
+    got = run_lesson(server, "create-process", {"speed": 5, "start_method": start_method})
+    children = got.result()["children"]
+    assert [c["name"] for c in children] == ["Process-1", "MyProcess-2"]
+    root = got.root_pid()
+    for child, who in zip(children, ("jia", "yi"), strict=True):
+        pid = child["pid"]
+        # The OS agrees with what the child saw: its sampled name and PPID.
+        assert labels(got)[pid] == child["name"]
+        assert ppids(got, pid) == {child["ppid"]}
+        assert os_parent_is(got, pid, root, start_method)
+        lines = got.lines(pid)
+        assert f"running {who}" in lines and f"over {who}" in lines, lines
+        assert lines.index(f"running {who}") < lines.index(f"over {who}")
+        assert got.events("exit", pid)[0]["data"]["exitcode"] == 0
+
+
+def test_join_children_overlap_in_the_parallel_phase_and_never_in_the_serial_one(
+    server: Server,
+) -> None:
+    got = run_lesson(server, "join", {"speed": 5})
+    result = got.result()
+    # Lower bounds only: the sleeps add up to 6 s and 3 s, at speed 5.
+    assert result["serial_seconds"] >= 1.2
+    assert result["parallel_seconds"] >= 0.6
+    assert result["serial_seconds"] > result["parallel_seconds"]
+    root = got.root_pid()
+    for name in ("serial-1", "serial-2", "serial-3", "parallel-1", "parallel-2", "parallel-3"):
+        pid = pid_of(got, name)
+        assert ppids(got, pid) == {root}
+        assert got.events("exit", pid), f"{name} never exited"
+    # From the server's own spawn/exit events: one at a time, then three at once.
+    assert max(alive_counts(got, "serial-")) == 1
+    assert max(alive_counts(got, "parallel-")) == 3
+    for earlier, later in (("serial-1", "serial-2"), ("serial-2", "serial-3")):
+        assert index(got, "exit", pid_of(got, earlier)) < index(got, "spawn", pid_of(got, later))
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_isolation_child_and_parent_show_their_own_money_at_the_same_time(
+    server: Server, start_method: str
+) -> None:
+    got = run_lesson(server, "isolation", {"speed": 5, "start_method": start_method})
+    result = got.result()
+    assert result == {"parent_money": 1000, "child_money": 99}
+    root = got.root_pid()
+    child = pid_of(got, "Process-1")
+    assert child != root
+    assert os_parent_is(got, child, root, start_method)
+    money = [e for e in got.events("value") if e["data"]["name"] == "money"]
+    assert {e["data"]["value"] for e in money if e["pid"] == child} == {99}
+    assert {e["data"]["value"] for e in money if e["pid"] == root} == {1000}
+    # The parent reports its 1000 after the child's 99 and while the child still exists.
+    child_99 = next(i for i, m in enumerate(got.items) if is_event(m, "value", child, "money"))
+    parent_1000 = max(i for i, m in enumerate(got.items) if is_event(m, "value", root, "money"))
+    assert child_99 < parent_1000 < index(got, "exit", child)
+
+
+def test_process_methods_pids_agree_and_terminate_kills_the_sleeping_child(
+    server: Server,
+) -> None:
+    got = run_lesson(server, "process-methods", {"speed": 5})
+    result = got.result()
+    assert result == {
+        "pid_matches": True,
+        "alive_before": True,
+        "alive_after": False,
+        "exitcode": -15,
+    }
+    root = got.root_pid()
+    child = pid_of(got, "Process-1")
+    # What the child printed about itself matches what the OS showed from outside.
+    lines = got.lines(child)
+    assert f"子 current_process().pid = {child}" in lines
+    assert f"子 os.getpid() = {child}" in lines
+    assert f"子 os.getppid() = {root}" in lines
+    assert ppids(got, child) == {root}
+    assert f"主 os.getpid() = {root}, p.pid = {child}" in got.lines(root)
+    # Sampled alive (not a zombie) before terminate(); killed in its sleep, then reaped.
+    assert any(p["status"] != "zombie" for p in got.records(child))
+    assert "子 never printed: terminated while sleeping" not in lines
+    assert len(got.events("exit", child)) == 1
+    assert got.events("reap", child)
+    assert index(got, "exit", child) < index(got, "exit", root)
+
+
+@pytest.mark.xfail(
+    reason="server: when the parent reaps a signalled child before the watcher handles its "
+    "pidfd, the exit event has exitcode None (no harness 'exiting' for a signal death) and "
+    "the harness's later 'reap' event carrying -15 is dropped as already reaped",
+    strict=False,
+)
+def test_process_methods_terminated_child_exit_event_carries_minus_15(server: Server) -> None:
+    got = run_lesson(server, "process-methods", {"speed": 5})
+    child = pid_of(got, "Process-1")
+    assert [e["data"]["exitcode"] for e in got.events("exit", child)] == [-15]
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_daemon_is_gone_by_the_time_its_parent_exits_and_never_prints_its_second_line(
+    server: Server, start_method: str
+) -> None:
+    got = run_lesson(server, "daemon", {"speed": 5, "start_method": start_method})
+    assert got.result() == {"daemon_finished": False, "daemon_alive_after_parent": False}
+    parent = pid_of(got, "parent")
+    daemon = pid_of(got, "daemon")
+    assert os_parent_is(got, daemon, parent, start_method)
+    lines = got.lines(daemon)
+    assert any("总管正在活着" in line for line in lines), lines
+    assert not any("总管正常死亡" in line for line in lines), lines
+    # The daemon's exit is seen before its parent's, and it is never sampled alive after.
+    parent_exit = index(got, "exit", parent)
+    assert index(got, "exit", daemon) < parent_exit
+    later = [
+        p
+        for m in got.items[parent_exit:]
+        for p in m.get("processes", []) + m.get("changed", [])
+        if p["pid"] == daemon
+    ]
+    assert all(p["status"] == "zombie" for p in later), later
+
+
+def test_sync_async_main_blocks_then_works_while_the_pool_serves_it(server: Server) -> None:
+    got = run_lesson(server, "sync-async", {"speed": 5})
+    result = got.result()
+    # task_seconds 2 at speed 5: neither way can be faster than the teller.
+    assert result["sync_seconds"] >= 0.4
+    assert result["async_seconds"] >= 0.4
+    assert result["main_work_done_while_waiting"] > 0
+    root = got.root_pid()
+    root_lines = got.lines(root)
+    for combination in ("同步阻塞", "同步非阻塞", "异步阻塞", "异步非阻塞"):
+        assert any(combination in line for line in root_lines), combination
+    # The teller is another process: the pool's worker, a child of the root.
+    serving = next(e for e in got.events("stdout") if "serving customer-4" in e["data"]["line"])
+    teller = serving["pid"]
+    assert teller != root
+    assert labels(got)[teller].endswith("PoolWorker-1")
+    assert ppids(got, teller) == {root}
+    # While the teller served customer-4, main did units of its own work before the callback.
+    start = got.items.index(serving)
+    callback = next(
+        i
+        for i, m in enumerate(got.items)
+        if is_event(m, "stdout", root) and "4 叫号 callback" in m["data"]["line"]
+    )
+    work = [m for m in got.items[start:callback] if is_event(m, "value", root, "work_done")]
+    assert work, "main reported no work while the async task ran"
+    # Sampled by the server: main sleeps while blocked, runs on the CPU while not.
+    blocked = [f[root]["status"] for f in phase_frames(got, "同步阻塞 sync + blocking")]
+    working = [f[root]["status"] for f in phase_frames(got, "异步非阻塞 async + non-blocking")]
+    assert "sleeping" in blocked, blocked
+    assert "running" in working, working

@@ -30,8 +30,9 @@ LESSON = Lesson(
     },
     result_keys=("daemon_finished", "daemon_alive_after_parent"),
     params=(
-        Param("parent_seconds", "number", 2.0, "How long the parent lives (s).", 0.5, 20),
-        Param("daemon_seconds", "number", 10.0, "How long the daemon would sleep (s).", 1, 60),
+        # The daemon always outlives its parent's lifetime: that is the lesson.
+        Param("parent_seconds", "number", 2.0, "How long the parent lives (s).", 0.5, 5),
+        Param("daemon_seconds", "number", 10.0, "How long the daemon would sleep (s).", 6, 60),
     ),
 )
 
@@ -76,6 +77,8 @@ def main(params: dict[str, Any]) -> None:
     alive = exists(daemon_pid)
     print(f"主 main: the parent has exited; daemon {daemon_pid} still exists: {alive}")
     print(f"主 main: the daemon finished its sleep: {finished.is_set()}")
+    if not finished.is_set():
+        print("主 main: its second line never appeared: it was terminated when its parent ended")
     result(daemon_finished=finished.is_set(), daemon_alive_after_parent=alive)
 
 

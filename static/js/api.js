@@ -53,7 +53,9 @@ export function describeError(status, data) {
     return { field: field === "body" ? null : field, message: first.msg ?? JSON.stringify(first) };
   }
   if (detail && typeof detail === "object") {
-    return { field: detail.field ?? null, message: detail.message ?? JSON.stringify(detail) };
+    // The server names a parameter as "params.speed"; the form knows it as "speed".
+    const field = typeof detail.field === "string" ? detail.field.replace(/^params\./, "") : null;
+    return { field, message: detail.message ?? JSON.stringify(detail) };
   }
   if (typeof detail === "string") {
     return { field: null, message: status === 404 && /lesson/i.test(detail) ? `${t("unknown_lesson")} ${detail}` : detail };

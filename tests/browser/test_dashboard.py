@@ -1,0 +1,215 @@
+"""The dashboard in real Chromium against a real procviz server running real lessons."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import Watched, open_page
+from tests.client import Server, api, start_run, wait_state
+
+pytestmark = pytest.mark.browser
+
+ENDED = {"finished", "stopped", "failed"}
+
+
+def lesson(server: Server, lesson_id: str) -> dict:
+    return next(entry for entry in api(server, "GET", "/api/lessons").json() if entry["id"] == lesson_id)
+
+
+def test_run_page_shows_the_zombie_child_as_a_zombie_node(server: Server, watched: Watched) -> None:
+    run = start_run(server, "zombie", {"speed": 2})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    zombie = page.locator('g.node[data-status="zombie"]')
+    expect(zombie).to_have_count(1, timeout=20_000)
+    root = page.locator('g.node[data-role="root"]')
+    # The zombie is the lesson root's child, and is marked so no one can miss it.
+    assert zombie.get_attribute("data-ppid") == root.get_attribute("data-pid")
+    expect(zombie.locator(".zombie-tag")).to_be_visible()
+    expect(zombie.locator(".zombie-tag")).to_contain_text("ZOMBIE")
+    watched.screenshot("zombie-run")
+    # join() reaps it: no node is a zombie any more once the run has finished.
+    wait_state(server, run["id"], ENDED, timeout=30)
+    expect(page.locator('g.node[data-status="zombie"]')).to_have_count(0, timeout=10_000)
+    assert watched.errors == []
+
+
+def test_run_started_from_the_form_navigates_and_shows_tree_and_result(
+    server: Server, watched: Watched
+) -> None:
+    page = watched.page
+    page.goto(server.base + "/")
+    page.locator('button.lesson[data-lesson="zombie"]').click()
+    page.locator("#param-speed").fill("4")
+    page.locator("#run-btn").click()
+    page.wait_for_url(re.compile(r"/runs/[^/]+$"), timeout=10_000)
+    run_id = page.url.rsplit("/", 1)[1]
+    # The link any viewer can open is shown.
+    expect(page.locator("#run-link")).to_have_attribute("href", f"/runs/{run_id}")
+    expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=15_000)
+    # The server pseudo-node sits on top, carrying the server's real PID.
+    expect(page.locator('g.node[data-role="server"]')).to_have_attribute("data-pid", str(server.pid))
+    run = api(server, "GET", f"/api/runs/{run_id}").json()
+    assert run["lesson"] == "zombie" and run["params"]["speed"] == 4
+    card = page.locator("#result-card")
+    expect(card).to_be_visible(timeout=30_000)
+    expect(page.locator("#punchline")).to_have_text(lesson(server, "zombie")["punchline"]["en"])
+    expect(card.locator('dd[data-key="reaped_by_join"]')).to_contain_text("true")
+    expect(card.locator('dd[data-key="zombie_seconds"]')).to_have_text(re.compile(r"^\d+(\.\d+)?$"))
+    expect(page.locator("#run-badge")).to_have_attribute("data-state", "finished", timeout=30_000)
+    watched.screenshot("run-from-form")
+    assert watched.errors == []
+
+
+def test_console_shows_each_line_tagged_with_its_process(server: Server, watched: Watched) -> None:
+    run = start_run(server, "zombie", {"speed": 4})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    wait_state(server, run["id"], ENDED, timeout=30)
+    line = page.locator("#console .line", has_text="jason is running")
+    expect(line).to_have_count(1, timeout=10_000)
+    child_pid = line.get_attribute("data-pid")
+    expect(line.locator(".tag")).to_have_text(f"[{child_pid} Process-1]")
+    # Every line the lesson printed is there, in the order each process printed it.
+    child_lines = page.locator(f'#console .line[data-pid="{child_pid}"] .text').all_inner_texts()
+    assert child_lines == ["jason is running", "jason is over"]
+    root_lines = page.locator('#console .line:not([data-pid="%s"]) .text' % child_pid).all_inner_texts()
+    assert any(f"child {child_pid} has exited" in text for text in root_lines), root_lines
+    assert watched.errors == []
+
+
+def test_orphan_moves_under_the_server_node_and_is_labelled_adopted(
+    server: Server, watched: Watched
+) -> None:
+    run = start_run(server, "orphan", {"speed": 2, "child_seconds": 4})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    orphan = page.locator('g.node[data-label="orphan-child"]')
+    expect(orphan).to_have_count(1, timeout=15_000)
+    expect(orphan.locator(".note-adopt")).to_be_visible(timeout=15_000)
+    expect(orphan).to_have_attribute("data-ppid", str(server.pid))
+    expect(orphan.locator(".note-adopt")).to_contain_text("adopted by procviz server")
+    expect(orphan.locator(".note-adopt-sub")).to_contain_text("on a plain host: PID 1")
+    expect(page.locator("path.link-adopted")).to_have_count(1)
+    page.wait_for_timeout(1000)  # let the move finish before the picture
+    watched.screenshot("orphan-adopted")
+    result = wait_state(server, run["id"], ENDED, timeout=30)["result"]
+    assert result["new_ppid"] == server.pid
+    assert orphan.get_attribute("data-pid") == str(result["orphan_pid"])
+    assert watched.errors == []
+
+
+def test_queue_panel_draws_gauge_and_chart(server: Server, watched: Watched) -> None:
+    params = {"speed": 4, "producers": 2, "consumers": 1, "items": 6, "maxsize": 3}
+    run = start_run(server, "producer-consumer", params)
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    queue = page.locator(".queue")
+    expect(queue).to_have_count(1, timeout=15_000)
+    expect(queue.locator(".queue-chart canvas")).to_have_count(1)
+    expect(queue).to_have_attribute("data-maxsize", "3")
+    result = wait_state(server, run["id"], ENDED, timeout=40)["result"]
+    # The deepest the gauge saw is the deepest the lesson measured.
+    page.wait_for_timeout(300)
+    depths = page.evaluate(
+        "() => [...window.procviz.model.queues.values()][0].points.map((p) => p[1])"
+    )
+    assert max(depths) == result["max_depth"]
+    watched.screenshot("producer-consumer")
+    assert watched.errors == []
+
+
+def test_dropped_websocket_reconnects_and_resumes_from_a_snapshot(
+    server: Server, watched: Watched
+) -> None:
+    run = start_run(server, "orphan", {"speed": 1, "child_seconds": 6})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    conn = page.locator("#conn")
+    expect(conn).to_have_attribute("data-status", "live", timeout=10_000)
+    expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=10_000)
+    lines_before = page.locator("#console .line").count()
+    # Drop the socket as a network would (not a close the page asked for).
+    page.evaluate("() => window.procviz.conn.ws.close(4000, 'test drop')")
+    expect(conn).to_have_attribute("data-status", "reconnecting", timeout=2_000)
+    expect(conn).to_have_attribute("data-status", "live", timeout=10_000)
+    # The backlog replayed on connect is not shown twice.
+    assert page.locator("#console .line").count() >= lines_before
+    texts = page.locator("#console .line").all_inner_texts()
+    assert len(texts) == len(set(texts)), texts
+    wait_state(server, run["id"], ENDED, timeout=30)
+    expect(page.locator("#run-badge")).to_have_attribute("data-state", "finished", timeout=10_000)
+    assert watched.errors == []
+    api(server, "POST", f"/api/runs/{run['id']}/stop")
+
+
+def test_language_toggle_switches_every_interface_word(server: Server, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.base + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#run-btn")).to_have_text("Run")
+    page.locator("#lang-toggle").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#run-btn")).to_have_text("运行")
+    expect(page.locator("#lessons-h")).to_have_text("课程")
+    page.locator('button.lesson[data-lesson="zombie"]').click()
+    expect(page.locator("#lesson-summary")).to_have_text(lesson(server, "zombie")["summary"]["zh"])
+    watched.screenshot("index-zh")
+    assert watched.errors == []
+
+
+def test_language_defaults_to_the_browsers(server: Server, browser: Browser) -> None:
+    w = open_page(browser, locale="zh-CN")
+    try:
+        w.page.goto(server.base + "/")
+        expect(w.page.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(w.page.locator("#stop-btn")).to_have_text("停止")
+        assert w.errors == []
+    finally:
+        w.page.context.close()
+
+
+def test_out_of_range_parameter_is_reported_next_to_its_field(server: Server, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.base + "/")
+    page.locator('button.lesson[data-lesson="zombie"]').click()
+    runs_before = len(api(server, "GET", "/api/runs").json())
+    page.locator("#param-speed").fill("99")
+    page.locator("#run-btn").click()
+    error = page.locator('.field[data-field="speed"] .field-error')
+    expect(error).to_be_visible()
+    assert page.url == server.base + "/"
+    assert len(api(server, "GET", "/api/runs").json()) == runs_before
+    # The server's own message reaches the field too (the browser's check bypassed).
+    page.locator("#param-speed").evaluate("(el) => el.removeAttribute('max')")
+    page.locator("#run-btn").click()
+    expect(error).to_contain_text("must be ≤ 20")
+    assert page.url == server.base + "/"
+
+
+def test_control_needs_the_presenter_token_and_the_page_keeps_it(make_server, browser: Browser) -> None:
+    secured = make_server(PROCVIZ_TOKEN="s3cret-token")
+    w = open_page(browser)
+    try:
+        page = w.page
+        page.goto(secured.base + "/")
+        page.locator('button.lesson[data-lesson="zombie"]').click()
+        page.locator("#param-speed").fill("5")
+        page.locator("#run-btn").click()
+        expect(page.locator("#form-error")).to_contain_text("presenter token required", ignore_case=True)
+        assert page.url == secured.base + "/"
+        # The presenter URL: the token is kept, dropped from the address bar, and sent on Run.
+        page.goto(secured.base + "/?token=s3cret-token")
+        expect(page.locator("#token-banner")).to_be_hidden()
+        assert "token" not in page.url
+        page.locator('button.lesson[data-lesson="zombie"]').click()
+        page.locator("#param-speed").fill("5")
+        page.locator("#run-btn").click()
+        page.wait_for_url(re.compile(r"/runs/[^/]+$"), timeout=10_000)
+        run_id = page.url.rsplit("/", 1)[1]
+        wait_state(secured, run_id, ENDED, timeout=30)
+    finally:
+        w.page.context.close()

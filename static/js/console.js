@@ -1,18 +1,10 @@
 // The console: every stdout/stderr line, tagged [pid label], one stable colour per PID.
 
 import { t } from "./i18n.js";
+import { pidColor } from "./status.js";
 
 const MAX_DOM_LINES = 600;
 const STICK_PX = 40; // "at the bottom" tolerance: keep following unless the reader scrolled up
-
-// Dark enough to read on white; distinguishable with common colour-vision deficiencies.
-const PID_COLORS = ["#0b5fa5", "#b35900", "#007a5a", "#a3336f", "#5b4bb3", "#7a6200", "#006d8f", "#8c2d04", "#3d6b00", "#9c1f5f"];
-
-export function pidColor(pid) {
-  // Knuth's multiplicative hash so neighbouring PIDs get different colours.
-  const h = Math.imul(pid >>> 0, 2654435761) >>> 0;
-  return PID_COLORS[h % PID_COLORS.length];
-}
 
 export class ConsoleView {
   constructor(el, countEl) {

@@ -17,6 +17,14 @@ function chapterNumber(chapter) {
   return chapter.split(/[,，]\s*/).map((part) => part.trim().split(/\s+/)[0]).join("·");
 }
 
+/** Chapter and title in the current language, without saying the Chinese title twice. */
+export function lessonHeading(lesson) {
+  const chapter = lesson.chapter ?? "";
+  const title = pick(lesson.title);
+  if (!chapter) return title;
+  return chapter.includes(title) ? chapter : `${chapter} · ${title}`;
+}
+
 function stepFor(spec) {
   if (spec.type === "integer") return "1";
   const nums = [spec.minimum, spec.maximum, spec.default].filter((v) => typeof v === "number");
@@ -78,23 +86,22 @@ export class Controls {
     this.renderDetail();
     if (changed || params) this.renderForm(params);
     if (changed) this.onSelect(lesson);
+    // After the form is drawn, which may have shrunk the list.
+    this.els.list.querySelector("button.lesson.selected")?.scrollIntoView({ block: "nearest" });
   }
 
   markSelected() {
     for (const btn of this.els.list.querySelectorAll("button.lesson")) {
       const on = btn.dataset.lesson === this.selected?.id;
       btn.classList.toggle("selected", on);
-      if (on) {
-        btn.setAttribute("aria-current", "true");
-        btn.scrollIntoView({ block: "nearest" });
-      }
+      if (on) btn.setAttribute("aria-current", "true");
       else btn.removeAttribute("aria-current");
     }
   }
 
   renderDetail() {
     const l = this.selected;
-    this.els.heading.textContent = l ? `${l.chapter ?? ""} · ${pick(l.title)}` : "";
+    this.els.heading.textContent = l ? lessonHeading(l) : "";
     this.els.summary.textContent = l ? pick(l.summary) : "";
     this.els.watch.textContent = l ? pick(l.watch) : "";
     this.els.watch.parentElement.hidden = !l || !this.els.watch.textContent;

@@ -4,7 +4,7 @@ import { api, captureToken } from "./api.js";
 import { CodeView } from "./code.js";
 import { Connection, wsUrl } from "./connection.js";
 import { ConsoleView } from "./console.js";
-import { Controls } from "./controls.js";
+import { Controls, lessonHeading } from "./controls.js";
 import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
 import { QueuesView } from "./queues.js";
 import { ResultView } from "./result.js";
@@ -58,6 +58,7 @@ function setupLanguage(rerender) {
 
 function setConn(status) {
   const el = $("conn");
+  el.hidden = status === "idle";
   el.dataset.status = status;
   el.querySelector(".conn-text").textContent = t(`conn_${status}`);
 }
@@ -102,7 +103,7 @@ function main() {
     },
   );
 
-  const rerender = [() => controls.relabel(), renderLegend];
+  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.status)];
   setupLanguage(() => rerender.forEach((fn) => fn()));
   renderLegend();
   setConn("idle");
@@ -144,7 +145,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     badge.dataset.state = run?.state ?? "";
     badge.textContent = run ? t(`state_${run.state}`) : "";
     const lesson = lessonOf();
-    $("run-lesson").textContent = lesson ? `${lesson.chapter ?? ""} · ${pick(lesson.title)}` : run?.lesson ?? "";
+    $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
     document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
     controls.setRunState(run?.state);
   };

@@ -51,3 +51,13 @@ export function shapePath(shape, r) {
       return `M0,${-r}L${r},${r * 0.8}L${-r},${r * 0.8}Z`;
   }
 }
+
+// Dark enough to read on white and under white text; told apart with common colour-vision deficiencies.
+const PID_COLORS = ["#0b5fa5", "#b35900", "#007a5a", "#a3336f", "#5b4bb3", "#7a6200", "#006d8f", "#8c2d04", "#3d6b00", "#9c1f5f"];
+const pidColors = new Map();
+
+/** One colour per PID for the page's life, handed out in order of first sight (no clashes among the first ten). */
+export function pidColor(pid) {
+  if (!pidColors.has(pid)) pidColors.set(pid, PID_COLORS[pidColors.size % PID_COLORS.length]);
+  return pidColors.get(pid);
+}

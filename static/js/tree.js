@@ -1,8 +1,9 @@
 // The process tree: parent above children, the procviz server as a pseudo-node on top.
 
 import { t } from "./i18n.js";
+import { elbow, layoutTree, widestLeafFamily } from "./layout.js";
 import { GHOST_MS } from "./state.js";
-import { shapePath, statusStyle } from "./status.js";
+import { pidColor, shapePath, statusStyle } from "./status.js";
 
 const d3 = window.d3;
 
@@ -16,10 +17,8 @@ const MOVE_MS = 900;
 const MIN_FRAME_MS = 90;
 const SERVER_ID = "server";
 
-const link = d3
-  .linkVertical()
-  .x((d) => d.x)
-  .y((d) => d.y);
+const GEOMETRY = { nodeH: NODE_H, gapY: GAP_Y, gapX: GAP_X };
+const SPACING = { colW: NODE_W + GAP_X, rowH: NODE_H + GAP_Y };
 
 function mib(bytes) {
   return bytes ? `${(bytes / 1048576).toFixed(1)} ${t("mib")}` : "";
@@ -96,30 +95,45 @@ export class TreeView {
     const ended = m.isTerminal() && m.processes.size === 0 && m.ghosts.size === 0;
     this.container.classList.toggle("is-ended", ended);
     const root = this.buildHierarchy();
-    d3.tree().nodeSize([NODE_W + GAP_X, NODE_H + GAP_Y])(root);
+    const w = this.container.clientWidth || 800;
+    const h = this.container.clientHeight || 500;
+    const bounds = this.layout(root, w, h);
     const nodes = root.descendants();
-    this.fit(nodes);
+    this.fit(bounds, w, h);
     this.drawLinks(root.links());
     this.drawNodes(nodes);
     for (const n of nodes) this.positions.set(n.id, { x: n.x, y: n.y });
   }
 
-  fit(nodes) {
-    const w = this.container.clientWidth || 800;
-    const h = this.container.clientHeight || 500;
-    const [x0, x1] = d3.extent(nodes, (n) => n.x);
-    const y1 = d3.max(nodes, (n) => n.y);
-    // A small tree is not blown up: fit at least three nodes across and three levels down.
-    const bw = Math.max(x1 - x0 + NODE_W + 40, 3 * (NODE_W + GAP_X));
-    const bh = Math.max(y1 + NODE_H + GAP_Y + 20, 3 * (NODE_H + GAP_Y));
-    const k = Math.min(MAX_SCALE, w / bw, h / bh);
-    const tx = w / 2 - ((x0 + x1) / 2) * k;
+  /** Lay the tree out with the number of grid columns that lets it be drawn largest. */
+  layout(root, w, h) {
+    const most = widestLeafFamily(root);
+    let best = null;
+    for (let cols = most; cols >= 1; cols--) {
+      const k = scaleFor(layoutTree(root, { ...SPACING, cols }), w, h);
+      if (!best || k > best.k * 1.001) best = { cols, k };
+    }
+    // Keep the current arrangement unless another is clearly better: nodes should not hop.
+    if (this.cols && this.cols <= most && this.cols !== best.cols) {
+      const k = scaleFor(layoutTree(root, { ...SPACING, cols: this.cols }), w, h);
+      if (k >= best.k * 0.92) best = { cols: this.cols, k };
+    }
+    this.cols = best.cols;
+    return layoutTree(root, { ...SPACING, cols: best.cols });
+  }
+
+  fit(bounds, w, h) {
+    const k = scaleFor(bounds, w, h);
+    const tx = w / 2 - ((bounds.x0 + bounds.x1) / 2) * k;
     const ty = 16 + (NODE_H / 2) * k;
     const key = `${tx.toFixed(1)},${ty.toFixed(1)},${k.toFixed(3)}`;
     this.svg.attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`);
     if (key === this.viewKey) return;
+    const transform = `translate(${tx},${ty}) scale(${k})`;
+    // The first picture appears in place; later ones glide.
+    if (this.viewKey) this.view.transition("fit").duration(MOVE_MS).attr("transform", transform);
+    else this.view.attr("transform", transform);
     this.viewKey = key;
-    this.view.transition("fit").duration(MOVE_MS).attr("transform", `translate(${tx},${ty}) scale(${k})`);
   }
 
   fromPos(d) {
@@ -138,7 +152,7 @@ export class TreeView {
       .attr("d", (l) => {
         const o = this.fromPos(l.target);
         const s = this.positions.get(l.source.id) ?? o;
-        return link({ source: s, target: o });
+        return elbow(s, { ...l.target, x: o.x, y: o.y }, GEOMETRY);
       });
     const all = entered.merge(sel);
     all
@@ -146,7 +160,7 @@ export class TreeView {
       .classed("link-adopted", (l) => m.adoptions.has(l.target.data.proc?.pid))
       .classed("link-ghost", (l) => Boolean(l.target.data.ghost));
     all.each(function (l) {
-      const target = link({ source: { x: l.source.x, y: l.source.y + NODE_H / 2 }, target: { x: l.target.x, y: l.target.y - NODE_H / 2 } });
+      const target = elbow(l.source, l.target, GEOMETRY);
       if (this.dataset.target === target) return;
       this.dataset.target = target;
       d3.select(this).transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("d", target);
@@ -222,7 +236,9 @@ export class TreeView {
     g.select(".box").attr("stroke", ghost ? "#888" : st.color);
     g.select(".badge").attr("d", shapePath(st.shape, 22)).attr("fill", ghost ? "#999" : st.color);
     g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
+    // The PID in the colour its console lines are tagged with.
     fitText(g.select(".l1"), `PID ${p.pid}`, NODE_W - TEXT_X - 10);
+    g.select(".l1").style("fill", ghost ? null : pidColor(p.pid));
     const role = p.role && p.role !== "child" ? ` · ${t(`role_${p.role}`)}` : "";
     fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, NODE_W - TEXT_X - 10);
     fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10);
@@ -275,6 +291,13 @@ function buildNode(g, d) {
   g.append("text").attr("class", "l2").attr("x", tx).attr("y", y + 55);
   g.append("text").attr("class", "l3").attr("x", tx).attr("y", y + 81);
   g.append("g").attr("class", "notes").attr("transform", `translate(0,${NODE_H / 2 + 8})`);
+}
+
+/** The scale at which bounds fit w × h; a small tree is not blown up past three nodes a side. */
+function scaleFor({ x0, x1, y1 }, w, h) {
+  const bw = Math.max(x1 - x0 + NODE_W + 40, 3 * SPACING.colW);
+  const bh = Math.max(y1 + NODE_H + GAP_Y + 20, 3 * SPACING.rowH);
+  return Math.min(MAX_SCALE, w / bw, h / bh);
 }
 
 /** Set a label, squeezing it into maxWidth if it is longer (names and words vary). */

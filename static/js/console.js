@@ -34,6 +34,14 @@ export class ConsoleView {
     if (stick) this.el.scrollTop = this.el.scrollHeight;
   }
 
+  /** A line from procviz itself (not from a process), e.g. "120 early events omitted". */
+  notice(text) {
+    const row = document.createElement("div");
+    row.className = "line line-notice";
+    row.textContent = `procviz: ${text}`;
+    this.el.append(row);
+  }
+
   updateCount() {
     this.countEl.textContent = this.total ? `${this.total} ${t("lines")}` : "";
   }

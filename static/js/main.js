@@ -159,6 +159,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   model.on("processes", () => tree.schedule());
   model.on("values", () => tree.schedule());
   model.on("line", (entry) => consoleView.add(entry));
+  model.on("notice", (msg) => consoleView.notice(msg.message ?? ""));
   model.on("queues", (name) => queues.update(name));
   model.on("result", (data) => result.show(data, lessonOf()));
   model.on("limit", (data) => {

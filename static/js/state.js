@@ -47,6 +47,8 @@ export class RunModel {
         return this.applyDelta(msg);
       case "event":
         return this.applyEvent(msg);
+      case "notice":
+        return this.emit("notice", msg);
       default:
         return undefined; // an unknown message type from a newer server: ignore it
     }

@@ -259,8 +259,10 @@ export class TreeView {
       return `${t("gone")}${code}`;
     }
     const parts = [t(`st_${p.status}`)];
-    if (p.exitcode != null && p.status !== "zombie") parts.push(`${t("exit_code")} ${p.exitcode}`);
-    else if (p.status === "zombie" && p.exitcode != null) parts.push(`${t("exit_code")} ${p.exitcode}`);
+    if (p.status === "zombie") {
+      // The point of the lesson: it has exited, but nobody has waited for it yet.
+      parts.push(p.exitcode != null ? `${t("exit_code")} ${p.exitcode}` : t("not_reaped"));
+    } else if (p.exitcode != null) parts.push(`${t("exit_code")} ${p.exitcode}`);
     else {
       parts.push(`${(p.cpu_percent ?? 0).toFixed(0)}%`);
       if (p.rss) parts.push(mib(p.rss));

@@ -213,3 +213,42 @@ def test_control_needs_the_presenter_token_and_the_page_keeps_it(make_server, br
         wait_state(secured, run_id, ENDED, timeout=30)
     finally:
         w.page.context.close()
+
+
+def test_signal_menu_freezes_a_process_and_stop_ends_the_run(server: Server, watched: Watched) -> None:
+    run = start_run(server, "zombie", {"speed": 1, "parent_sleep": 30})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    root = page.locator('g.node[data-role="root"]')
+    expect(root).to_have_attribute("data-status", "sleeping", timeout=15_000)
+    page.wait_for_timeout(1000)  # let the node settle where it will be clicked
+    root.click()
+    page.locator("#node-menu button", has_text="SIGSTOP").click()
+    expect(root).to_have_attribute("data-status", "stopped", timeout=5_000)
+    expect(root.locator(".badge-letter")).to_have_text("T")
+    watched.screenshot("signal-stopped")
+    root.click()
+    page.locator("#node-menu button", has_text="SIGCONT").click()
+    expect(root).to_have_attribute("data-status", "sleeping", timeout=5_000)
+    page.locator("#stop-btn").click()
+    expect(page.locator("#run-badge")).to_have_attribute("data-state", "stopped", timeout=20_000)
+    assert api(server, "GET", f"/api/runs/{run['id']}").json()["state"] == "stopped"
+    expect(page.locator("#stop-btn")).to_be_disabled()
+    assert watched.errors == []
+
+
+def test_a_run_stopped_by_a_cap_says_so_prominently(make_server, browser: Browser) -> None:
+    capped = make_server(PROCVIZ_MAX_PROCESSES="4")
+    run = start_run(capped, "producer-consumer", {"speed": 2, "producers": 3, "consumers": 3})
+    w = open_page(browser)
+    try:
+        w.page.goto(f"{capped.base}/runs/{run['id']}")
+        banner = w.page.locator("#limit-banner")
+        expect(banner).to_be_visible(timeout=15_000)
+        expect(banner).to_contain_text("more than the cap of 4")
+        expect(w.page.locator("#run-badge")).to_have_attribute("data-state", "stopped", timeout=20_000)
+        w.page.wait_for_timeout(500)  # let the nodes fade in before the picture
+        w.screenshot("limit")
+        assert w.errors == []
+    finally:
+        w.page.context.close()

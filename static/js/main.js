@@ -7,6 +7,7 @@ import { ConsoleView } from "./console.js";
 import { Controls, lessonHeading } from "./controls.js";
 import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
 import { QueuesView } from "./queues.js";
+import { REPLAY_SPEEDS, Replayer } from "./replay.js";
 import { ResultView } from "./result.js";
 import { SignalMenu } from "./signals.js";
 import { RunModel, TERMINAL_STATES } from "./state.js";
@@ -60,7 +61,8 @@ function setConn(status) {
   const el = $("conn");
   el.hidden = status === "idle";
   el.dataset.status = status;
-  el.querySelector(".conn-text").textContent = t(`conn_${status}`);
+  const speed = new URL(location.href).searchParams.get("replay");
+  el.querySelector(".conn-text").textContent = t(`conn_${status}`) + (status === "replay" ? ` ${speed}×` : "");
 }
 
 function initialLesson(lessons) {
@@ -117,9 +119,11 @@ function main() {
   watchRun(runId, serverPid, { byId, controls, rerender });
 }
 
+const replayingNow = () => new URL(location.href).searchParams.has("replay");
+
 function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const model = new RunModel(serverPid);
-  const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() });
+  const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() && !replayingNow() });
   const tree = new TreeView($("tree"), model, { onNodeClick: (proc, ev) => menu.open(proc, ev) });
   const consoleView = new ConsoleView($("console"), $("console-count"));
   const queues = new QueuesView($("queues"), $("queue-list"), model);
@@ -147,7 +151,8 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     const lesson = lessonOf();
     $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
     document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
-    controls.setRunState(run?.state);
+    controls.setRunState(replayingNow() ? "replay" : run?.state);
+    if (model.isTerminal()) $("replay-controls").hidden = false;
   };
 
   model.on("run", (run) => {
@@ -173,28 +178,58 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     if (model.limit) $("limit-banner").textContent = `${t("limit")}: ${model.limit.reason ?? ""}`;
   });
 
+  const replaySpeed = Number(new URL(location.href).searchParams.get("replay"));
+  const replaying = REPLAY_SPEEDS.includes(replaySpeed);
+  setupReplayControls(runId, replaying ? replaySpeed : 1, replaying);
+  let source;
+  if (replaying) {
+    source = new Replayer(runId, { onMessage: (msg) => model.apply(msg), onStatus: setConn });
+    source.start(replaySpeed);
+  } else {
+    source = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
+      onMessage: (msg) => model.apply(msg),
+      onStatus: (status) => setConn(status),
+      isFinished: () => TERMINAL_STATES.has(model.run?.state),
+    });
+    source.open();
+  }
+  window.procviz = { model, source };
+
   // The REST view tells us quickly whether the run exists and which lesson it is.
   api("GET", `/api/runs/${encodeURIComponent(runId)}`).then((res) => {
     if (res.status === 404) {
       $("limit-banner").textContent = t("run_not_found");
       $("limit-banner").hidden = false;
-      conn.close();
+      if (!replaying) source.close();
       setConn("offline");
       return;
     }
-    if (res.ok && res.data?.lesson && !controls.selected) controls.select(res.data.lesson, res.data.params);
-    if (res.ok && !model.run) {
-      model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data, state: res.data.state });
+    if (!res.ok) return;
+    if (res.data?.lesson && !controls.selected) controls.select(res.data.lesson, res.data.params);
+    // A replay learns the run's state from the recording, in its time.
+    if (!replaying && !model.run) {
+      model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data });
     }
   });
+}
 
-  const conn = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
-    onMessage: (msg) => model.apply(msg),
-    onStatus: (status) => setConn(status),
-    isFinished: () => TERMINAL_STATES.has(model.run?.state),
+/** Replay a finished run from its recording: same page, ?replay=<speed>. */
+function setupReplayControls(runId, speed, replaying) {
+  const select = $("replay-speed");
+  for (const s of REPLAY_SPEEDS) {
+    const o = document.createElement("option");
+    o.value = String(s);
+    o.textContent = `${s}×`;
+    select.append(o);
+  }
+  select.value = String(speed);
+  $("replay-btn").addEventListener("click", () => {
+    location.assign(`/runs/${encodeURIComponent(runId)}?replay=${select.value}`);
   });
-  conn.open();
-  window.procviz = { model, conn };
+  const live = $("live-btn");
+  live.href = `/runs/${encodeURIComponent(runId)}`;
+  live.hidden = !replaying;
+  $("replay-controls").hidden = !replaying;
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);

@@ -133,7 +133,7 @@ def test_dropped_websocket_reconnects_and_resumes_from_a_snapshot(
     expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=10_000)
     lines_before = page.locator("#console .line").count()
     # Drop the socket as a network would (not a close the page asked for).
-    page.evaluate("() => window.procviz.conn.ws.close(4000, 'test drop')")
+    page.evaluate("() => window.procviz.source.ws.close(4000, 'test drop')")
     expect(conn).to_have_attribute("data-status", "reconnecting", timeout=2_000)
     expect(conn).to_have_attribute("data-status", "live", timeout=10_000)
     # The backlog replayed on connect is not shown twice.
@@ -252,3 +252,23 @@ def test_a_run_stopped_by_a_cap_says_so_prominently(make_server, browser: Browse
         assert w.errors == []
     finally:
         w.page.context.close()
+
+
+def test_finished_run_replays_from_its_recording(server: Server, watched: Watched) -> None:
+    run = start_run(server, "zombie", {"speed": 4, "parent_sleep": 8})  # a 2 s zombie
+    wait_state(server, run["id"], ENDED, timeout=30)
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    expect(page.locator("#replay-btn")).to_be_visible(timeout=10_000)
+    page.locator("#replay-speed").select_option("2")
+    page.locator("#replay-btn").click()
+    page.wait_for_url(re.compile(r"\?replay=2$"))
+    # The recording brings the zombie back, then the result, in the run's own order.
+    expect(page.locator("#conn")).to_have_attribute("data-status", "replay", timeout=5_000)
+    expect(page.locator('g.node[data-status="zombie"]')).to_have_count(1, timeout=10_000)
+    assert page.locator("#result-card").is_hidden()
+    expect(page.locator("#result-card")).to_be_visible(timeout=15_000)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "replayed", timeout=15_000)
+    expect(page.locator("#console .line", has_text="jason is running")).to_have_count(1)
+    expect(page.locator("#stop-btn")).to_be_disabled()
+    assert watched.errors == []

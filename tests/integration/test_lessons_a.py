@@ -63,7 +63,8 @@ def os_parent_is(got: Messages, pid: int, parent: int, start_method: str) -> boo
     (ppid,) = ppids(got, pid)
     if start_method != "forkserver":
         return ppid == parent
-    return role(got, ppid) == "forkserver"
+    # The fork server may be adopted by the server later, once ``parent`` has exited.
+    return role(got, ppid) == "forkserver" and parent in ppids(got, ppid)
 
 
 def alive_counts(got: Messages, prefix: str) -> list[int]:

@@ -1,0 +1,306 @@
+"""Lessons 六, 八, 十一 and the TCP server (queue, producer-consumer, ticket-race, tcp-server).
+
+Each test runs a lesson on a real server and checks its ``result`` *and* what the
+server saw from outside: sampled states and PPIDs, lifecycle events, queue depths,
+streamed lines, and (for the TCP server) the port afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from tests.client import Messages, Server, api, run_lesson
+
+pytestmark = pytest.mark.integration
+
+START_METHODS = ["fork", "spawn", "forkserver"]
+
+
+def labels(got: Messages) -> dict[int, str]:
+    """Each process's multiprocessing name, from spawn events and sampled records."""
+    out = {e["pid"]: e["data"].get("label", "") for e in got.events("spawn")}
+    for m in got.items:
+        for p in m.get("processes", []) + m.get("changed", []):
+            if p["label"]:
+                out[p["pid"]] = p["label"]
+    return out
+
+
+def pids_named(got: Messages, prefix: str) -> list[int]:
+    return sorted(pid for pid, name in labels(got).items() if name.startswith(prefix))
+
+
+def pid_of(got: Messages, label: str) -> int:
+    pids = [pid for pid, name in labels(got).items() if name == label]
+    assert len(pids) == 1, f"expected one process named {label!r}: {labels(got)}"
+    return pids[0]
+
+
+def tables(got: Messages) -> list[tuple[int, dict[int, dict[str, Any]]]]:
+    """(position in the stream, process table as a viewer rebuilds it) after every message."""
+    out = []
+    table: dict[int, dict[str, Any]] = {}
+    for i, m in enumerate(got.items):
+        if m["type"] == "snapshot":
+            table = {p["pid"]: p for p in m["processes"]}
+        elif m["type"] == "delta":
+            table = {**table, **{p["pid"]: p for p in m["changed"]}}
+            for pid in m["removed"]:
+                table.pop(pid, None)
+        out.append((i, table))
+    return out
+
+
+def value_index(got: Messages, pid: int, name: str, val: Any) -> int:
+    """Position of the first ``value`` event of ``pid`` setting ``name`` to ``val``."""
+    for i, m in enumerate(got.items):
+        if (
+            m["type"] == "event"
+            and m["kind"] == "value"
+            and m["pid"] == pid
+            and m["data"] == {"name": name, "value": val}
+        ):
+            return i
+    raise AssertionError(f"{pid} never set {name} = {val!r}")
+
+
+def values(got: Messages, name: str) -> list[tuple[int, Any]]:
+    return [
+        (e["pid"], e["data"]["value"]) for e in got.events("value") if e["data"]["name"] == name
+    ]
+
+
+def child_of(table: dict[int, dict[str, Any]], pid: int, parent: int) -> bool:
+    """In this table ``pid``'s parent is ``parent``, or a fork server that ``parent`` started."""
+    ppid = table[pid]["ppid"]
+    if ppid == parent:
+        return True
+    server = table.get(ppid)
+    return server is not None and server["role"] == "forkserver" and server["ppid"] == parent
+
+
+def line_index(got: Messages, pid: int, line: str) -> int:
+    """Position of the first ``stdout`` event of ``pid`` printing exactly ``line``."""
+    for i, m in enumerate(got.items):
+        if (
+            m["type"] == "event"
+            and m["kind"] == "stdout"
+            and m["pid"] == pid
+            and (m["data"]["line"] == line)
+        ):
+            return i
+    raise AssertionError(f"{pid} never printed {line!r}: {got.lines(pid)}")
+
+
+def assert_exited_cleanly(got: Messages, pids: list[int]) -> None:
+    for pid in pids:
+        codes = [e["data"]["exitcode"] for e in got.events("exit", pid)]
+        assert codes == [0], (labels(got).get(pid), codes)
+
+
+def assert_children_of(got: Messages, pids: list[int], parent: int) -> None:
+    """Wherever the OS showed both, each of ``pids`` hung under ``parent``."""
+    for pid in pids:
+        seen = [child_of(t, pid, parent) for _, t in tables(got) if pid in t and parent in t]
+        assert seen and all(seen), (labels(got).get(pid), parent)
+
+
+# 六 IPC机制 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_queue_fills_to_four_blocks_the_producer_and_comes_out_fifo(
+    server: Server, start_method: str
+) -> None:
+    got = run_lesson(server, "queue", {"speed": 5, "start_method": start_method})
+    assert got.result() == {
+        "max_depth": 4,
+        "maxsize": 4,
+        "empty_raised": True,
+        "order_kept": True,
+    }
+    root = got.root_pid()
+    producer = pid_of(got, "producer")
+    assert_children_of(got, [producer], root)
+    depths = [e["data"]["depth"] for e in got.events("queue")]
+    assert depths and max(depths) == 4, depths
+    assert {e["data"]["maxsize"] for e in got.events("queue")} == {4}
+    # The extra put really blocked: the OS showed the producer asleep in between.
+    blocked = value_index(got, producer, "blocked", True)
+    unblocked = value_index(got, producer, "blocked", False)
+    assert blocked < unblocked
+    statuses = [
+        t[producer]["status"] for i, t in tables(got) if blocked <= i < unblocked and producer in t
+    ]
+    assert "sleeping" in statuses, statuses
+    # Main took the first item while the producer waited; FIFO; then Empty.
+    assert blocked < line_index(got, root, "get 1") < unblocked
+    gets = [line for line in got.lines(root) if line.startswith("get ")]
+    puts = [line for line in got.lines(producer) if line.startswith("put ")]
+    assert gets == [f"get {i}" for i in range(1, 6)]
+    assert puts == [f"put {i}" for i in range(1, 6)]
+    assert "queue.Empty raised" in got.lines(root)
+    assert_exited_cleanly(got, [producer, root])
+
+
+# 八 生产者消费者模型 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_producer_consumer_fills_the_buffer_and_consumes_every_item_once(
+    server: Server, start_method: str
+) -> None:
+    params = {
+        "speed": 5,
+        "start_method": start_method,
+        "producers": 3,
+        "consumers": 2,
+        "items": 6,
+        "produce_seconds": 0,  # producers outrun consumers: the buffer fills
+        "consume_seconds": 0.5,
+        "maxsize": 3,
+    }
+    got = run_lesson(server, "producer-consumer", params)
+    assert got.result() == {"produced": 18, "consumed": 18, "max_depth": 3, "maxsize": 3}
+    root = got.root_pid()
+    producers = pids_named(got, "producer-")
+    consumers = pids_named(got, "consumer-")
+    assert len(producers) == 3 and len(consumers) == 2
+    assert_children_of(got, producers + consumers, root)
+    depths = [e["data"]["depth"] for e in got.events("queue")]
+    assert max(depths) == 3, depths
+    # Every item, by id, printed as produced once and consumed once.
+    expected = Counter(f"p{n}-{i}" for n in (1, 2, 3) for i in range(6))
+    produced = Counter(line.split(" produced ")[1] for pid in producers for line in got.lines(pid))
+    consumed = Counter(line.split(" consumed ")[1] for pid in consumers for line in got.lines(pid))
+    assert produced == expected
+    assert consumed == expected
+    # The sentinels ended every process, and none is left in the table.
+    assert_exited_cleanly(got, [*producers, *consumers, root])
+    assert tables(got)[-1][1] == {}
+
+
+# 十一 多进程数据错乱 ------------------------------------------------------------------
+
+
+def success_lines(got: Messages) -> list[dict[str, Any]]:
+    return [e for e in got.events("stdout") if "success" in e["data"]["line"]]
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_ticket_race_with_lock_sells_the_one_ticket_exactly_once(
+    server: Server, start_method: str
+) -> None:
+    got = run_lesson(
+        server, "ticket-race", {"speed": 5, "start_method": start_method, "lock": True}
+    )
+    assert got.result() == {"tickets_at_start": 1, "sold": 1, "tickets_left": 0, "lock": True}
+    buyers = pids_named(got, "buyer-")
+    assert len(buyers) == 10
+    assert_children_of(got, buyers, got.root_pid())
+    # The file went from 1 to 0 once, written by the one buyer who printed success.
+    assert [v for _, v in values(got, "tickets")] == [1, 0]
+    (success,) = success_lines(got)
+    assert values(got, "bought") == [(success["pid"], True)]
+    # Mutual exclusion seen from outside: each buyer holds the lock in turn, never two.
+    lock = values(got, "lock")
+    assert len(lock) == 2 * len(buyers)
+    for (took, holding), (gave, released) in zip(lock[::2], lock[1::2], strict=True):
+        assert (holding, released) == ("holding", "released")
+        assert took == gave
+    assert {pid for pid, _ in lock} == set(buyers)
+    assert_exited_cleanly(got, buyers)
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_ticket_race_without_lock_oversells(server: Server, start_method: str) -> None:
+    got = run_lesson(
+        server, "ticket-race", {"speed": 5, "start_method": start_method, "lock": False}
+    )
+    result = got.result()
+    assert result["sold"] > 1, result
+    assert {k: result[k] for k in ("tickets_at_start", "tickets_left", "lock")} == {
+        "tickets_at_start": 1,
+        "tickets_left": 0,
+        "lock": False,
+    }
+    buyers = pids_named(got, "buyer-")
+    # Every seller had read 1 and wrote 0: several "last" tickets sold from one.
+    sellers = [e["pid"] for e in success_lines(got)]
+    assert len(sellers) == len(set(sellers)) == result["sold"]
+    assert set(sellers) <= set(buyers)
+    assert sorted(pid for pid, _ in values(got, "bought")) == sorted(sellers)
+    tickets = values(got, "tickets")
+    assert tickets[0] == (got.root_pid(), 1)
+    assert sorted(tickets[1:]) == sorted((pid, 0) for pid in sellers)
+    assert values(got, "lock") == []
+    assert_exited_cleanly(got, buyers)
+
+
+# 多进程实现TCP并发 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_tcp_server_gives_each_client_its_own_handler_child(
+    server: Server, start_method: str
+) -> None:
+    got = run_lesson(server, "tcp-server", {"speed": 5, "start_method": start_method})
+    result = got.result()
+    assert result["clients"] == 5 and result["echo_ok"] is True, result
+    assert 2 <= result["max_concurrent_handlers"] <= 5, result
+    root = got.root_pid()
+    tcp = pid_of(got, "server")
+    clients = pids_named(got, "client-")
+    handlers = pids_named(got, "handler-")
+    assert len(clients) == 5 and len(handlers) == 5
+    assert_children_of(got, [tcp, *clients], root)
+    assert_children_of(got, handlers, tcp)
+    # At some sampled moment two or more live handlers hung under the server.
+    live = [
+        sum(1 for h in handlers if h in t and t[h]["status"] != "zombie" and child_of(t, h, tcp))
+        for _, t in tables(got)
+    ]
+    assert max(live) >= 2, live
+    # Each client printed its own echoes, upper-cased, in order.
+    for pid in clients:
+        i = int(labels(got)[pid].removeprefix("client-"))
+        assert got.lines(pid) == [f"client {i} got HELLO FROM CLIENT {i} #{j}" for j in range(3)]
+    assert_exited_cleanly(got, [tcp, *clients, *handlers])
+    # Nothing is left listening on the port the server chose.
+    found = re.search(r"listening on 127\.0\.0\.1:(\d+)", "\n".join(got.lines(root)))
+    assert found, got.lines(root)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=5).close()
+
+
+# Parameters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lesson", "params", "field"),
+    [
+        ("tcp-server", {"clients": 65}, "params.clients"),
+        ("tcp-server", {"clients": 0}, "params.clients"),
+        ("producer-consumer", {"producers": 65}, "params.producers"),
+        ("producer-consumer", {"consumers": 0}, "params.consumers"),
+        ("producer-consumer", {"items": 501}, "params.items"),
+        ("producer-consumer", {"consume_seconds": 6}, "params.consume_seconds"),
+        ("producer-consumer", {"maxsize": 65}, "params.maxsize"),
+        ("ticket-race", {"buyers": 65}, "params.buyers"),
+        ("ticket-race", {"lock": "yes"}, "params.lock"),
+        ("queue", {"maxsize": 5}, "params.maxsize"),  # Queue(4) is the lesson, not a knob
+    ],
+)
+def test_bad_params_are_rejected_naming_the_field(
+    server: Server, lesson: str, params: dict[str, Any], field: str
+) -> None:
+    before = api(server, "GET", "/api/runs").json()
+    r = api(server, "POST", "/api/runs", json={"lesson": lesson, "params": params})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]["field"] == field
+    assert api(server, "GET", "/api/runs").json() == before

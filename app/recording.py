@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 
 class Recorder:
@@ -13,9 +12,10 @@ class Recorder:
         self.path = path
         self._file: IO[str] | None = path.open("w", encoding="utf-8")
 
-    def __call__(self, message: dict[str, Any]) -> None:
+    def __call__(self, text: str) -> None:
+        """Append one message, already serialised."""
         if self._file is not None:
-            self._file.write(json.dumps(message, ensure_ascii=False, default=repr) + "\n")
+            self._file.write(text + "\n")
 
     def flush(self) -> None:
         if self._file is not None:

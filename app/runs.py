@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,19 +95,30 @@ class Run:
 
 
 class _LoopSink:
-    """Carries a watcher thread's output onto the event loop."""
+    """Carries a watcher thread's output onto the event loop, one hop per loop iteration."""
 
     def __init__(self, manager: RunManager, run: Run, loop: asyncio.AbstractEventLoop) -> None:
         self.manager, self.run, self.loop = manager, run, loop
+        self.batch: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
 
     def frame(self, changed: list[ProcessRecord], removed: list[int]) -> None:
-        self.loop.call_soon_threadsafe(self.run.hub.frame, changed, removed)
+        self.batch.append((self.run.hub.frame, (changed, removed)))
 
     def event(self, event: Event) -> None:
-        self.loop.call_soon_threadsafe(self.manager._on_event, self.run, event)
+        self.batch.append((self.manager._on_event, (self.run, event)))
 
     def ended(self, returncode: int | None) -> None:
-        self.loop.call_soon_threadsafe(self.manager._on_ended, self.run, returncode)
+        self.batch.append((self.manager._on_ended, (self.run, returncode)))
+
+    def flush(self) -> None:
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self.loop.call_soon_threadsafe(_deliver, batch)
+
+
+def _deliver(batch: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
+    for fn, args in batch:
+        fn(*args)
 
 
 class RunManager:
@@ -180,7 +192,8 @@ class RunManager:
         )
         s = self.settings
         limits = Limits(s.sample_period, s.scan_period, s.max_processes, s.stop_grace)
-        run.watcher = RunWatcher(popen, sock, self.reader, _LoopSink(self, run, loop), limits)
+        # Each watcher thread reads through a reader of its own (it holds open files).
+        run.watcher = RunWatcher(popen, sock, default_reader(), _LoopSink(self, run, loop), limits)
         run.watcher.start()
         loop.call_later(s.max_duration, self._expire, run)
 
@@ -239,6 +252,7 @@ class RunManager:
         if member is None:
             raise NotAMember(f"process {pid} is not a live process of run {run_id}")
         st = self.reader.read(pid)
+        self.reader.forget(pid)
         if st is None or st.create_time != member.create_time:
             raise NotAMember(f"process {pid} of run {run_id} has already gone")
         os.kill(pid, sig)

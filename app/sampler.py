@@ -23,6 +23,7 @@ class Member:
     record: ProcessRecord | None = None
     raw: tuple[object, ...] = ()
     cpu_ref: tuple[float, float] | None = None  # (time, cpu_seconds)
+    last: Stat | None = None
     cpu_percent: float = 0.0
     exited: bool = False
     exitcode: int | None = None
@@ -92,9 +93,7 @@ class Sampler:
         for pid, m in list(self.members.items()):
             st = self.reader.read(pid)
             if st is None or st.create_time != m.create_time:
-                del self.members[pid]
-                obs.gone.append(m)
-                obs.removed.append(pid)
+                self._remove(m, obs)
                 continue
             self._observe(m, st, now, obs)
         return obs
@@ -107,14 +106,21 @@ class Sampler:
             return obs
         st = self.reader.read(pid)
         if st is None or st.create_time != m.create_time:
-            del self.members[pid]
-            obs.gone.append(m)
-            obs.removed.append(pid)
+            self._remove(m, obs)
         else:
             self._observe(m, st, now, obs)
         return obs
 
+    def _remove(self, m: Member, obs: Observation) -> None:
+        del self.members[m.pid]
+        self.reader.forget(m.pid)
+        obs.gone.append(m)
+        obs.removed.append(m.pid)
+
     def _observe(self, m: Member, st: Stat, now: float, obs: Observation) -> None:
+        if st is m.last and m.cpu_ref is not None and now - m.cpu_ref[0] < CPU_WINDOW:
+            return  # the same reading as last tick: nothing can have changed
+        m.last = st
         if m.cpu_ref is None:
             m.cpu_ref = (now, st.cpu_seconds)
         elif now - m.cpu_ref[0] >= CPU_WINDOW:

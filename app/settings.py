@@ -34,7 +34,7 @@ class Settings:
     port: int = 8000
     data_dir: Path = field(default_factory=default_data_dir)
     sample_period: float = 0.05
-    scan_period: float = 0.5
+    scan_period: float = 1.0
     max_runs: int = 4
     max_processes: int = 256
     max_duration: float = 300.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -56,7 +57,8 @@ async def run_and_print(lesson_id: str, params: dict[str, Any], settings: Settin
     seen: dict[int, dict[str, Any]] = {}
     pending = first
     while True:
-        for message in pending:
+        for text in pending:
+            message = json.loads(text)
             for p in message.get("processes", []) + message.get("changed", []):
                 seen[p["pid"]] = p
             line = _line(message)

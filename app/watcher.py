@@ -39,6 +39,9 @@ class Sink(Protocol):
 
     def ended(self, returncode: int | None) -> None: ...
 
+    def flush(self) -> None:
+        """Deliver what this loop iteration produced (one hop to the consumer)."""
+
 
 @dataclass
 class Limits:
@@ -138,9 +141,11 @@ class RunWatcher:
                     next_tick += self.limits.sample_period
                     if next_tick < now:  # fell behind: skip ticks, never burst
                         next_tick = now + self.limits.sample_period
+                self.sink.flush()
         finally:
             self._cleanup()
         self.sink.ended(self.returncode)
+        self.sink.flush()
 
     def _finished(self) -> bool:
         return self.returncode is not None and not self.sampler.members
@@ -368,6 +373,7 @@ class RunWatcher:
             if stream is not None:
                 stream.close()
         self.selector.close()
+        self.sampler.reader.close()
         self.sock.close()
         os.close(self._wake_r)
         os.close(self._wake_w)

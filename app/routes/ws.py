@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -27,7 +26,7 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
     receiver = asyncio.create_task(_drain_incoming(websocket))
     try:
         for message in first:
-            await websocket.send_text(json.dumps(message, default=repr))
+            await websocket.send_text(message)
         while not receiver.done():
             wake = asyncio.create_task(viewer.wake.wait())
             await asyncio.wait({wake, receiver}, return_when=asyncio.FIRST_COMPLETED)
@@ -39,7 +38,7 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
                 )
                 return
             for message in hub.next_messages(viewer):
-                await websocket.send_text(json.dumps(message, default=repr))
+                await websocket.send_text(message)
     except (WebSocketDisconnect, RuntimeError, ConnectionError):
         pass
     finally:

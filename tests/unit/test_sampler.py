@@ -18,6 +18,12 @@ class FakeReader:
     def session_members(self, sid: int) -> list[int]:
         return [p.pid for p in self.table.values() if p.session == sid]
 
+    def forget(self, pid: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
     def cmdline(self, pid: int) -> list[str]:
         return ["python", "-c", "from multiprocessing.forkserver import main"] if pid == 30 else []
 

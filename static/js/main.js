@@ -12,6 +12,7 @@ import { ResultView } from "./result.js";
 import { SignalMenu } from "./signals.js";
 import { RunModel, TERMINAL_STATES } from "./state.js";
 import { LEGEND_ORDER, shapePath, statusStyle } from "./status.js";
+import { TimelineView } from "./timeline.js";
 import { TreeView } from "./tree.js";
 
 const $ = (id) => document.getElementById(id);
@@ -128,6 +129,8 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const consoleView = new ConsoleView($("console"), $("console-count"));
   const queues = new QueuesView($("queues"), $("queue-list"), model);
   const result = new ResultView($("result-card"), $("punchline"), $("result-keys"));
+  const timeline = new TimelineView($("timeline"), model);
+  setupTabs((name) => timeline.setVisible(name === "timeline"));
   const lessonOf = () => byId.get(model.run?.lesson) ?? controls.selected;
 
   $("run-info").hidden = false;
@@ -162,6 +165,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     if (run.result) result.show(model.result, lessonOf());
   });
   model.on("processes", () => tree.schedule());
+  model.on("run", () => timeline.draw());
   model.on("values", () => tree.schedule());
   model.on("line", (entry) => consoleView.add(entry));
   model.on("notice", (msg) => consoleView.notice(msg.message ?? ""));
@@ -211,6 +215,21 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
       model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data });
     }
   });
+}
+
+/** Console and timeline share one panel; the teacher switches with the tabs. */
+function setupTabs(onShow) {
+  const tabs = [$("tab-console"), $("tab-timeline")];
+  const show = (tab) => {
+    for (const other of tabs) {
+      const on = other === tab;
+      other.setAttribute("aria-selected", String(on));
+      $(other.getAttribute("aria-controls")).hidden = !on;
+    }
+    $("console-count").hidden = tab !== tabs[0];
+    onShow(tab === tabs[0] ? "console" : "timeline");
+  };
+  for (const tab of tabs) tab.addEventListener("click", () => show(tab));
 }
 
 /** Replay a finished run from its recording: same page, ?replay=<speed>. */

@@ -24,6 +24,7 @@ export class RunModel {
     this.limit = null;
     this.t0 = null;
     this.seen = new Set();
+    this.lives = new Map(); // pid -> {pid, label, start, end, exit, segs: [{t, status}]}, for the timeline
     this.listeners = new Map();
   }
 
@@ -37,7 +38,14 @@ export class RunModel {
   }
 
   apply(msg) {
-    if (this.t0 === null && typeof msg.t === "number") this.t0 = msg.t;
+    if (typeof msg.t === "number") {
+      if (this.t0 === null) this.t0 = msg.t;
+      // Server time, not this machine's clock: the projector's laptop may be minutes off.
+      if (this.lastT === undefined || msg.t >= this.lastT) {
+        this.lastT = msg.t;
+        this.lastTAt = performance.now();
+      }
+    }
     switch (msg.type) {
       case "run":
         return this.applyRun(msg);
@@ -70,20 +78,23 @@ export class RunModel {
     const incoming = new Map(msg.processes.map((p) => [p.pid, p]));
     for (const [pid, old] of this.processes) {
       const young = old.provisional && now - old.firstSeen < UNCONFIRMED_MS && old.exitcode == null;
-      if (!incoming.has(pid) && !young) this.toGhost(pid, now);
+      if (!incoming.has(pid) && !young) this.toGhost(pid, now, msg.t);
     }
-    for (const p of msg.processes) this.upsert(p, now);
+    for (const p of msg.processes) this.upsert(p, now, msg.t);
     this.emit("processes");
   }
 
   applyDelta(msg) {
     const now = performance.now();
-    for (const p of msg.changed ?? []) this.upsert(p, now);
-    for (const pid of msg.removed ?? []) this.toGhost(pid, now);
+    for (const p of msg.changed ?? []) this.upsert(p, now, msg.t);
+    for (const pid of msg.removed ?? []) this.toGhost(pid, now, msg.t);
     this.emit("processes");
   }
 
-  upsert(p, now) {
+  upsert(p, now, t) {
+    // Not create_time for the lifeline: /proc's boot-time rounding puts it up to a second off
+    // the event clock, enough to draw a child before its parent's join() let it start.
+    this.live(p.pid, p.label, t, t, p.status);
     const old = this.processes.get(p.pid);
     const sameProcess = old && (old.provisional || old.create_time === p.create_time);
     this.ghosts.delete(p.pid);
@@ -96,9 +107,11 @@ export class RunModel {
     if (p.label) this.labels.set(p.pid, p.label);
   }
 
-  toGhost(pid, now) {
+  toGhost(pid, now, t) {
     const proc = this.processes.get(pid);
     if (!proc) return;
+    const life = this.lives.get(pid);
+    if (life && t != null && life.end == null) life.end = t;
     this.processes.delete(pid);
     this.ghosts.set(pid, { proc, removedAt: now });
   }
@@ -134,6 +147,24 @@ export class RunModel {
     this.emit("event", msg);
   }
 
+  /** Note a sampled status on the process's lifeline (a new life if the PID was reused). */
+  live(pid, label, start, t, status) {
+    let life = this.lives.get(pid);
+    if (!life || (life.end != null && t - life.end > 1)) {
+      life = { pid, label, start, end: null, exit: null, segs: [] };
+      this.lives.set(pid, life);
+    }
+    if (label) life.label = label;
+    life.start = Math.min(life.start, start);
+    if (status && life.segs.at(-1)?.status !== status) life.segs.push({ t, status });
+    return life;
+  }
+
+  /** The server's clock now, as far as the messages tell. */
+  serverNow() {
+    return this.lastT === undefined ? Date.now() / 1000 : this.lastT + (performance.now() - this.lastTAt) / 1000;
+  }
+
   labelOf(pid) {
     return this.processes.get(pid)?.label || this.labels.get(pid) || "";
   }
@@ -153,6 +184,7 @@ const EVENT_HANDLERS = {
     if (m.processes.has(msg.pid)) return;
     const now = performance.now();
     m.ghosts.delete(msg.pid);
+    m.live(msg.pid, data.label ?? "", msg.t, msg.t, null);
     m.processes.set(msg.pid, {
       pid: msg.pid,
       ppid: data.ppid ?? m.serverPid,
@@ -170,16 +202,18 @@ const EVENT_HANDLERS = {
     m.emit("processes");
   },
   exit(m, msg, data) {
+    const life = m.lives.get(msg.pid);
+    if (life) life.exit = { t: msg.t, code: data.exitcode };
     const p = m.processes.get(msg.pid);
     if (!p) return;
     p.exitcode = data.exitcode;
     // Known only from its spawn event: it lived too briefly to be sampled.
-    if (p.provisional) m.toGhost(msg.pid, performance.now());
+    if (p.provisional) m.toGhost(msg.pid, performance.now(), msg.t);
     m.emit("processes");
   },
   reap(m, msg) {
     if (m.processes.has(msg.pid)) {
-      m.toGhost(msg.pid, performance.now());
+      m.toGhost(msg.pid, performance.now(), msg.t);
       m.emit("processes");
     }
   },

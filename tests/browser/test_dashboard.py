@@ -272,3 +272,31 @@ def test_finished_run_replays_from_its_recording(server: Server, watched: Watche
     expect(page.locator("#console .line", has_text="jason is running")).to_have_count(1)
     expect(page.locator("#stop-btn")).to_be_disabled()
     assert watched.errors == []
+
+
+def test_timeline_shows_serial_children_one_after_another_and_parallel_together(
+    server: Server, watched: Watched
+) -> None:
+    run = start_run(server, "join", {"speed": 4})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    wait_state(server, run["id"], ENDED, timeout=30)
+    page.locator("#tab-timeline").click()
+    expect(page.locator("#timeline")).to_be_visible()
+    expect(page.locator("#console")).to_be_hidden()
+    spans = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('#timeline g.lane')].map((g) => {
+             const rects = [...g.querySelectorAll('rect.seg')];
+             const x0 = Math.min(...rects.map((r) => +r.getAttribute('x')));
+             const x1 = Math.max(...rects.map((r) => +r.getAttribute('x') + +r.getAttribute('width')));
+             return [g.querySelector('.lane-label').textContent.split(' ')[1], [x0, x1]];
+           }))"""
+    )
+    serial = [spans[f"serial-{i}"] for i in (1, 2, 3)]
+    parallel = [spans[f"parallel-{i}"] for i in (1, 2, 3)]
+    # Drawn lanes: each serial child starts after the one before has ended (joined) ...
+    assert serial[0][1] <= serial[1][0] + 3 and serial[1][1] <= serial[2][0] + 3, serial
+    # ... and the parallel children all start before the first of them ends.
+    assert max(p[0] for p in parallel) < min(p[1] for p in parallel), parallel
+    watched.screenshot("join-timeline")
+    assert watched.errors == []

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 import app
 from app.reaper import become_subreaper
-from app.routes import health, lessons, pages, runs, ws
+from app.routes import health, lessons, pages, recordings, runs, ws
 from app.runs import RunManager
 from app.settings import Settings
 
@@ -47,6 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.mount(
         "/vendor", StaticFiles(directory=root / "node_modules", check_dir=False), name="vendor"
     )
-    for module in (health, lessons, runs, ws, pages):
+    for module in (health, lessons, runs, recordings, ws, pages):
         api.include_router(module.router)
     return api

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import IO
 
@@ -38,3 +39,30 @@ def prune(directory: Path, keep: int) -> list[Path]:
     for path in removed:
         path.unlink(missing_ok=True)
     return removed
+
+
+def summarize(path: Path) -> dict[str, object] | None:
+    """A recording's run, from its first and last ``run`` messages (None if unreadable)."""
+    first: dict[str, object] | None = None
+    last: dict[str, object] | None = None
+    try:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.startswith('{"type": "run"'):
+                    message = json.loads(line)
+                    first = first or message
+                    last = message
+    except (OSError, ValueError):
+        return None
+    if first is None or last is None:
+        return None
+    return {
+        "id": path.stem,
+        "lesson": first.get("lesson"),
+        "params": first.get("params"),
+        "state": last.get("state"),
+        "started": first.get("started"),
+        "ended": last.get("ended"),
+        "result": last.get("result"),
+        "size": path.stat().st_size,
+    }

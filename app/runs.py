@@ -26,6 +26,7 @@ from typing import Any
 import workers
 from app.channel import open_channel
 from app.hub import Hub
+from app.lobby import Lobby
 from app.procfs import Reader, default_reader
 from app.recording import Recorder, prune, recordings_dir
 from app.records import Event, ProcessRecord
@@ -126,6 +127,7 @@ class RunManager:
         self.settings = settings
         self.reader = reader or default_reader()
         self.runs: dict[str, Run] = {}
+        self.lobby = Lobby()
 
     @property
     def active(self) -> list[Run]:
@@ -159,6 +161,7 @@ class RunManager:
             self._finish(run, RunState.FAILED)
             return run
         run.set_state(RunState.RUNNING)
+        await self.lobby.set({"run": run.id, "lesson": run.lesson, "params": run.params})
         return run
 
     def _launch(self, run: Run, loop: asyncio.AbstractEventLoop) -> None:
@@ -256,6 +259,19 @@ class RunManager:
         if st is None or st.create_time != member.create_time:
             raise NotAMember(f"process {pid} of run {run_id} has already gone")
         os.kill(pid, sig)
+
+    def process(self, run_id: str, pid: int) -> dict[str, Any]:
+        """One live process of a run: its latest record and its command line."""
+        run = self.get(run_id)
+        record = run.hub.processes.get(pid)
+        if record is None:
+            raise NotAMember(f"process {pid} is not a live process of run {run_id}")
+        st = self.reader.read(pid)
+        cmdline = self.reader.cmdline(pid)
+        self.reader.forget(pid)
+        if st is None or st.create_time != record["create_time"]:
+            raise NotAMember(f"process {pid} of run {run_id} has already gone")
+        return {**record, "cmdline": cmdline}
 
     def recording(self, run_id: str) -> Path:
         run = self.runs.get(run_id)

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from app.reaper import become_subreaper
-from app.runs import LessonNotFound, RunManager
+from app.runs import LessonNotFound, Run, RunManager
 from app.settings import Settings
 from workers.catalog import ParamError
 
@@ -53,6 +53,13 @@ async def run_and_print(lesson_id: str, params: dict[str, Any], settings: Settin
     except ParamError as exc:
         print(f"procviz: bad parameter {exc}", file=sys.stderr)
         return 2
+    try:
+        return await _follow(run)
+    finally:
+        await manager.shutdown()  # Ctrl-C or a closed pipe: nothing is left running
+
+
+async def _follow(run: Run) -> int:
     viewer, first = run.hub.join()
     seen: dict[int, dict[str, Any]] = {}
     pending = first

@@ -28,6 +28,8 @@ ENV_RUN_DIR = "PROCVIZ_RUN_DIR"
 # A datagram must fit the socket's buffer; longer lines are cut, visibly.
 MAX_LINE = 4000
 
+_LESSONS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lessons") + os.sep
+
 _sock: socket.socket | None = None
 _sock_pid = 0
 _installed = False
@@ -57,8 +59,26 @@ def _send(message: dict[str, Any]) -> None:
         pass
 
 
+def _lesson_lineno() -> int | None:
+    """The line of the lesson's code this process is at (the innermost lesson frame)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_LESSONS_DIR):
+            return frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
 def emit(kind: str, pid: int | None = None, **data: Any) -> None:
-    """Report an event about ``pid`` (default: this process) to the dashboard."""
+    """Report an event about ``pid`` (default: this process) to the dashboard.
+
+    Events carry ``lineno``, the lesson line that caused them, so the page can
+    point at the code each process is running.
+    """
+    if "lineno" not in data and _channel() is not None:
+        lineno = _lesson_lineno()
+        if lineno is not None:
+            data["lineno"] = lineno
     _send({"pid": pid or os.getpid(), "kind": kind, "t": time.time(), "data": data})
 
 

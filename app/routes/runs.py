@@ -88,6 +88,17 @@ def signal_process(run_id: str, body: SignalRequest, manager: ManagerDep) -> dic
     return {"run": run_id, "pid": body.pid, "signal": body.signal, "sent": True}
 
 
+@router.get("/{run_id}/processes/{pid}", responses={404: {"model": Error}})
+def get_process(run_id: str, pid: int, manager: ManagerDep) -> dict[str, Any]:
+    """A live process's details: its record plus its command line."""
+    try:
+        return manager.process(run_id, pid)
+    except RunNotFound:
+        raise _not_found(run_id) from None
+    except NotAMember as exc:
+        raise HTTPException(404, {"field": "pid", "message": str(exc)}) from None
+
+
 @router.get(
     "/{run_id}/recording",
     response_class=FileResponse,

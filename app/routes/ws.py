@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -55,3 +56,26 @@ async def _drain_incoming(websocket: WebSocket) -> None:
                 return
     except (WebSocketDisconnect, RuntimeError):
         return
+
+
+@router.websocket("/ws/lobby")
+async def follow_presenter(websocket: WebSocket) -> None:
+    """``{"type": "current", "run": id, ...}`` now and whenever the presenter starts a run."""
+    manager: RunManager = websocket.app.state.manager
+    lobby = manager.lobby
+    await websocket.accept()
+    receiver = asyncio.create_task(_drain_incoming(websocket))
+    version = -1
+    try:
+        while not receiver.done():
+            if lobby.version != version:
+                version = lobby.version
+                current = lobby.current or {"run": None}
+                await websocket.send_json({"type": "current", "t": time.time(), **current})
+            waiter = asyncio.create_task(lobby.wait_newer(version))
+            await asyncio.wait({waiter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+    except (WebSocketDisconnect, RuntimeError, ConnectionError):
+        pass
+    finally:
+        receiver.cancel()

@@ -239,3 +239,43 @@ def test_server_killed_hard_its_run_kills_itself(make_server: Callable[..., Serv
     while any(Path(f"/proc/{p}").exists() and not _is_other(p) for p in pids):
         assert time.monotonic() < deadline, "run processes outlived a killed server"
         time.sleep(0.1)
+
+
+def test_process_details_include_the_command_line(server: Server) -> None:
+    run = start_run(server, "zombie", {"parent_sleep": 30, "speed": 0.5})
+    try:
+        got = collect(server, run["id"], until=lambda m: len(m.events("spawn")) >= 2)
+        root = got.root_pid()
+        detail = api(server, "GET", f"/api/runs/{run['id']}/processes/{root}").json()
+        assert detail["pid"] == root and "workers.run" in " ".join(detail["cmdline"])
+        missing = api(server, "GET", f"/api/runs/{run['id']}/processes/{os.getpid()}")
+        assert missing.status_code == 404 and missing.json()["detail"]["field"] == "pid"
+    finally:
+        api(server, "POST", f"/api/runs/{run['id']}/stop")
+        wait_state(server, run["id"], {"stopped"}, timeout=30)
+
+
+def test_recordings_list_past_runs_and_lobby_follows_the_presenter(
+    make_server: Callable[..., Server],
+) -> None:
+    fresh = make_server()
+    with connect(f"{fresh.ws_base}/ws/lobby") as lobby:
+        assert json.loads(lobby.recv(timeout=5)) | {"t": 0} == {
+            "type": "current",
+            "run": None,
+            "t": 0,
+        }
+        run = start_run(fresh, "zombie", {"speed": 10})
+        current = json.loads(lobby.recv(timeout=5))
+        assert current["run"] == run["id"] and current["lesson"] == "zombie"
+    collect(fresh, run["id"])
+    listed = api(fresh, "GET", "/api/recordings").json()
+    assert [r["id"] for r in listed] == [run["id"]]
+    assert listed[0]["state"] == "finished" and listed[0]["result"]["reaped_by_join"] is True
+
+
+def test_stdout_events_carry_the_lesson_line_that_printed_them(server: Server) -> None:
+    got = collect(server, start_run(server, "zombie", {"speed": 10})["id"])
+    source = api(server, "GET", "/api/lessons/zombie").json()["source"].splitlines()
+    for event in got.events("stdout"):
+        assert "print(" in source[event["data"]["lineno"] - 1]

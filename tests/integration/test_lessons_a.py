@@ -17,6 +17,14 @@ pytestmark = pytest.mark.integration
 START_METHODS = ["fork", "spawn", "forkserver"]
 
 
+def result(got: Messages, *keys: str) -> dict[str, Any]:
+    """The lesson's result, reduced to the DESIGN table's keys (events also carry ``lineno``)."""
+    data = got.result()
+    missing = set(keys) - set(data)
+    assert not missing, f"result lacks {missing}: {data}"
+    return {k: data[k] for k in keys}
+
+
 def labels(got: Messages) -> dict[int, str]:
     """Each process's multiprocessing name, from spawn events and sampled records."""
     out = {e["pid"]: e["data"].get("label", "") for e in got.events("spawn")}
@@ -113,7 +121,7 @@ def test_create_process_both_ways_give_real_children_that_stream_their_lines(
     server: Server, start_method: str
 ) -> None:
     got = run_lesson(server, "create-process", {"speed": 5, "start_method": start_method})
-    children = got.result()["children"]
+    children = result(got, "children")["children"]
     assert [c["name"] for c in children] == ["Process-1", "MyProcess-2"]
     root = got.root_pid()
     for child, who in zip(children, ("jia", "yi"), strict=True):
@@ -132,11 +140,11 @@ def test_join_children_overlap_in_the_parallel_phase_and_never_in_the_serial_one
     server: Server,
 ) -> None:
     got = run_lesson(server, "join", {"speed": 5})
-    result = got.result()
+    seconds = result(got, "serial_seconds", "parallel_seconds")
     # Lower bounds only: the sleeps add up to 6 s and 3 s, at speed 5.
-    assert result["serial_seconds"] >= 1.2
-    assert result["parallel_seconds"] >= 0.6
-    assert result["serial_seconds"] > result["parallel_seconds"]
+    assert seconds["serial_seconds"] >= 1.2
+    assert seconds["parallel_seconds"] >= 0.6
+    assert seconds["serial_seconds"] > seconds["parallel_seconds"]
     root = got.root_pid()
     for name in ("serial-1", "serial-2", "serial-3", "parallel-1", "parallel-2", "parallel-3"):
         pid = pid_of(got, name)
@@ -154,8 +162,7 @@ def test_isolation_child_and_parent_show_their_own_money_at_the_same_time(
     server: Server, start_method: str
 ) -> None:
     got = run_lesson(server, "isolation", {"speed": 5, "start_method": start_method})
-    result = got.result()
-    assert result == {"parent_money": 1000, "child_money": 99}
+    assert result(got, "parent_money", "child_money") == {"parent_money": 1000, "child_money": 99}
     root = got.root_pid()
     child = pid_of(got, "Process-1")
     assert child != root
@@ -173,8 +180,8 @@ def test_process_methods_pids_agree_and_terminate_kills_the_sleeping_child(
     server: Server,
 ) -> None:
     got = run_lesson(server, "process-methods", {"speed": 5})
-    result = got.result()
-    assert result == {
+    keys = ("pid_matches", "alive_before", "alive_after", "exitcode")
+    assert result(got, *keys) == {
         "pid_matches": True,
         "alive_before": True,
         "alive_after": False,
@@ -214,7 +221,10 @@ def test_daemon_is_gone_by_the_time_its_parent_exits_and_never_prints_its_second
     server: Server, start_method: str
 ) -> None:
     got = run_lesson(server, "daemon", {"speed": 5, "start_method": start_method})
-    assert got.result() == {"daemon_finished": False, "daemon_alive_after_parent": False}
+    assert result(got, "daemon_finished", "daemon_alive_after_parent") == {
+        "daemon_finished": False,
+        "daemon_alive_after_parent": False,
+    }
     parent = pid_of(got, "parent")
     daemon = pid_of(got, "daemon")
     assert os_parent_is(got, daemon, parent, start_method)
@@ -235,11 +245,11 @@ def test_daemon_is_gone_by_the_time_its_parent_exits_and_never_prints_its_second
 
 def test_sync_async_main_blocks_then_works_while_the_pool_serves_it(server: Server) -> None:
     got = run_lesson(server, "sync-async", {"speed": 5})
-    result = got.result()
+    found = result(got, "sync_seconds", "async_seconds", "main_work_done_while_waiting")
     # task_seconds 2 at speed 5: neither way can be faster than the teller.
-    assert result["sync_seconds"] >= 0.4
-    assert result["async_seconds"] >= 0.4
-    assert result["main_work_done_while_waiting"] > 0
+    assert found["sync_seconds"] >= 0.4
+    assert found["async_seconds"] >= 0.4
+    assert found["main_work_done_while_waiting"] > 0
     root = got.root_pid()
     root_lines = got.lines(root)
     for combination in ("同步阻塞", "同步非阻塞", "异步阻塞", "异步非阻塞"):

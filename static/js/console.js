@@ -6,6 +6,10 @@ import { pidColor } from "./status.js";
 const MAX_DOM_LINES = 600;
 const STICK_PX = 40; // "at the bottom" tolerance: keep following unless the reader scrolled up
 
+function tagText(pid, label) {
+  return `[${pid}${label ? ` ${label}` : ""}]`;
+}
+
 export class ConsoleView {
   constructor(el, countEl) {
     this.el = el;
@@ -22,7 +26,7 @@ export class ConsoleView {
     row.style.setProperty("--pid-color", pidColor(entry.pid));
     const tag = document.createElement("span");
     tag.className = "tag";
-    tag.textContent = `[${entry.pid}${entry.label ? ` ${entry.label}` : ""}]`;
+    tag.textContent = tagText(entry.pid, entry.label);
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = entry.line;
@@ -32,6 +36,11 @@ export class ConsoleView {
     this.total += 1;
     this.updateCount();
     if (stick) this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  /** Name the lines of a process that printed before its name was known. */
+  relabel(pid, label) {
+    for (const tag of this.el.querySelectorAll(`.line[data-pid="${pid}"] .tag`)) tag.textContent = tagText(pid, label);
   }
 
   /** A line from procviz itself (not from a process), e.g. "120 early events omitted". */

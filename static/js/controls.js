@@ -14,7 +14,8 @@ function orderedParams(schema) {
 /** "十 僵尸进程" → "十"; "一 同步与异步, 二 阻塞与非阻塞" → "一·二": the chapter numbers only. */
 function chapterNumber(chapter) {
   if (!chapter) return "";
-  return chapter.split(/[,，]\s*/).map((part) => part.trim().split(/\s+/)[0]).join("·");
+  const numbers = chapter.split(/[,，]\s*/).map((part) => part.trim().split(/\s+/)[0]);
+  return numbers.every((n) => /^[一二三四五六七八九十百零〇\d]+$/.test(n)) ? numbers.join("·") : "";
 }
 
 /** Chapter and title in the current language, without saying the Chinese title twice. */
@@ -45,7 +46,7 @@ export class Controls {
       ev.preventDefault();
       this.run();
     });
-    this.els.stop.addEventListener("click", () => this.stop());
+    for (const btn of this.els.stops) btn.addEventListener("click", () => this.stop());
     this.renderList();
   }
 
@@ -231,7 +232,7 @@ export class Controls {
 
   async stop() {
     if (!this.runId) return;
-    this.els.stop.disabled = true;
+    for (const btn of this.els.stops) btn.disabled = true;
     const res = await api("POST", `/api/runs/${encodeURIComponent(this.runId)}/stop`);
     if (!res.ok) {
       this.showError(res.error);
@@ -248,7 +249,7 @@ export class Controls {
   setRunState(state) {
     this.runState = state;
     const active = Boolean(this.runId) && (state === "starting" || state === "running");
-    this.els.stop.disabled = !active;
+    for (const btn of this.els.stops) btn.disabled = !active;
   }
 
   relabel() {

@@ -19,6 +19,8 @@ export function layoutTree(root, { colW, rowH, cols }) {
   return { x0, x1, y1 };
 }
 
+// A node's children: subtrees side by side, then its leaf children; more leaves than
+// `cols` wrap into a grid block, to the right of any subtrees.
 function measure(n, colW, cols) {
   const kids = n.children ?? [];
   n.grid = 0;
@@ -27,11 +29,14 @@ function measure(n, colW, cols) {
     return;
   }
   for (const k of kids) measure(k, colW, cols);
-  if (kids.length > cols && kids.every((k) => !k.children)) {
+  const inner = kids.filter((k) => k.children);
+  const leaves = kids.filter((k) => !k.children);
+  n.innerW = inner.reduce((s, k) => s + k.w, 0);
+  if (leaves.length > cols) {
     n.grid = cols;
-    n.w = cols * colW;
+    n.w = n.innerW + cols * colW;
   } else {
-    n.w = Math.max(colW, kids.reduce((s, k) => s + k.w, 0));
+    n.w = Math.max(colW, n.innerW + leaves.length * colW);
   }
 }
 
@@ -39,35 +44,45 @@ function place(n, left, y, colW, rowH) {
   n.x = left + n.w / 2;
   n.y = y;
   const kids = n.children ?? [];
-  if (n.grid) {
-    const gridLeft = n.x - (n.grid * colW) / 2;
-    kids.forEach((k, i) => {
-      const row = Math.floor(i / n.grid);
-      const inRow = Math.min(n.grid, kids.length - row * n.grid);
-      const rowLeft = n.x - (inRow * colW) / 2;
-      k.w = colW;
-      k.grid = 0;
-      k.x = rowLeft + (i % n.grid) * colW + colW / 2;
-      k.y = y + (row + 1) * rowH;
-      k.gridRow = row;
-      k.gridLeft = gridLeft;
-    });
-    return;
-  }
-  let x = n.x - kids.reduce((s, k) => s + k.w, 0) / 2;
-  for (const k of kids) {
+  if (!kids.length) return;
+  const inner = kids.filter((k) => k.children);
+  const leaves = kids.filter((k) => !k.children);
+  const used = n.grid ? n.innerW + n.grid * colW : n.innerW + leaves.length * colW;
+  let x = n.x - used / 2;
+  for (const k of inner) {
     k.gridRow = undefined;
     place(k, x, y + rowH, colW, rowH);
     x += k.w;
   }
+  if (!n.grid) {
+    for (const k of leaves) {
+      k.gridRow = undefined;
+      place(k, x, y + rowH, colW, rowH);
+      x += colW;
+    }
+    return;
+  }
+  const gridLeft = x;
+  const gridMid = gridLeft + (n.grid * colW) / 2;
+  leaves.forEach((k, i) => {
+    const row = Math.floor(i / n.grid);
+    const inRow = Math.min(n.grid, leaves.length - row * n.grid);
+    const rowLeft = gridMid - (inRow * colW) / 2;
+    k.w = colW;
+    k.grid = 0;
+    k.x = rowLeft + (i % n.grid) * colW + colW / 2;
+    k.y = y + (row + 1) * rowH;
+    k.gridRow = row;
+    k.gridLeft = gridLeft;
+  });
 }
 
-/** The largest number of leaf siblings under one parent: the most columns worth trying. */
+/** The most leaf children under one parent: the most columns worth trying. */
 export function widestLeafFamily(root) {
   let most = 1;
   root.each((n) => {
     const kids = n.children ?? [];
-    if (kids.length && kids.every((k) => !k.children)) most = Math.max(most, kids.length);
+    most = Math.max(most, kids.filter((k) => !k.children).length);
   });
   return most;
 }

@@ -94,7 +94,7 @@ function main() {
       fields: $("param-fields"),
       error: $("form-error"),
       run: $("run-btn"),
-      stop: $("stop-btn"),
+      stops: [$("stop-btn"), $("stop-run")],
     },
     lessons,
     {
@@ -110,6 +110,7 @@ function main() {
   setupLanguage(() => rerender.forEach((fn) => fn()));
   renderLegend();
   setConn("idle");
+  setupLessonsToggle();
 
   if (!runId) {
     const first = initialLesson(lessons);
@@ -134,6 +135,8 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const lessonOf = () => byId.get(model.run?.lesson) ?? controls.selected;
 
   $("run-info").hidden = false;
+  // Watching a run: the tree gets the room; the lesson list is one click away.
+  setLessonsCollapsed(true);
   const link = $("run-link");
   link.href = `/runs/${encodeURIComponent(runId)}`;
   link.textContent = new URL(link.href, location.href).href;
@@ -153,6 +156,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     badge.textContent = run ? t(`state_${run.state}`) : "";
     const lesson = lessonOf();
     $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
+    $("tree-watch").textContent = lesson ? pick(lesson.watch) : "";
     document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
     controls.setRunState(replayingNow() ? "replay" : run?.state);
     if (model.isTerminal()) $("replay-controls").hidden = false;
@@ -169,6 +173,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   model.on("values", () => tree.schedule());
   model.on("line", (entry) => consoleView.add(entry));
   model.on("notice", (msg) => consoleView.notice(msg.message ?? ""));
+  model.on("label", (pid) => consoleView.relabel(pid, model.labelOf(pid)));
   model.on("queues", (name) => queues.update(name));
   model.on("result", (data) => result.show(data, lessonOf()));
   model.on("limit", (data) => {
@@ -214,6 +219,17 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     if (!replaying && !model.run) {
       model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data });
     }
+  });
+}
+
+function setLessonsCollapsed(collapsed) {
+  document.body.classList.toggle("lessons-collapsed", collapsed);
+  $("lessons-toggle").setAttribute("aria-expanded", String(!collapsed));
+}
+
+function setupLessonsToggle() {
+  $("lessons-toggle").addEventListener("click", () => {
+    setLessonsCollapsed(!document.body.classList.contains("lessons-collapsed"));
   });
 }
 

@@ -104,7 +104,7 @@ export class RunModel {
       exitcode: sameProcess ? old.exitcode : undefined,
       provisional: false,
     });
-    if (p.label) this.labels.set(p.pid, p.label);
+    this.learnLabel(p.pid, p.label);
   }
 
   toGhost(pid, now, t) {
@@ -160,6 +160,13 @@ export class RunModel {
     return life;
   }
 
+  /** A process's name may become known after its first line (a child that prints and exits at once). */
+  learnLabel(pid, label) {
+    if (!label || this.labels.get(pid) === label) return;
+    this.labels.set(pid, label);
+    this.emit("label", pid);
+  }
+
   /** The server's clock now, as far as the messages tell. */
   serverNow() {
     return this.lastT === undefined ? Date.now() / 1000 : this.lastT + (performance.now() - this.lastTAt) / 1000;
@@ -180,7 +187,7 @@ export class RunModel {
 
 const EVENT_HANDLERS = {
   spawn(m, msg, data) {
-    if (data.label) m.labels.set(msg.pid, data.label);
+    m.learnLabel(msg.pid, data.label);
     if (m.processes.has(msg.pid)) return;
     const now = performance.now();
     m.ghosts.delete(msg.pid);

@@ -239,7 +239,9 @@ export class TreeView {
     // The PID in the colour its console lines are tagged with.
     fitText(g.select(".l1"), `PID ${p.pid}`, NODE_W - TEXT_X - 10);
     g.select(".l1").style("fill", ghost ? null : pidColor(p.pid));
-    const role = p.role && p.role !== "child" ? ` · ${t(`role_${p.role}`)}` : "";
+    // The role, unless the label already says it ("forkserver", "resource_tracker").
+    const plain = (x) => String(x ?? "").toLowerCase().replace(/[\s_-]/g, "");
+    const role = p.role && p.role !== "child" && plain(p.label) !== plain(p.role) ? ` · ${t(`role_${p.role}`)}` : "";
     fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, NODE_W - TEXT_X - 10);
     fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10);
     g.select(".zombie-tag").attr("display", zombie ? null : "none").select("text").text(`☠ ${t("zombie")}`);

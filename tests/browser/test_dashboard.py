@@ -230,9 +230,14 @@ def test_signal_menu_freezes_a_process_and_stop_ends_the_run(server: Server, wat
     root.click()
     page.locator("#node-menu button", has_text="SIGCONT").click()
     expect(root).to_have_attribute("data-status", "sleeping", timeout=5_000)
-    page.locator("#stop-btn").click()
+    page.locator("#stop-run").click()
     expect(page.locator("#run-badge")).to_have_attribute("data-state", "stopped", timeout=20_000)
     assert api(server, "GET", f"/api/runs/{run['id']}").json()["state"] == "stopped"
+    expect(page.locator("#stop-run")).to_be_hidden()
+    # The form's Stop (in the lesson panel, folded away while watching) agrees.
+    expect(page.locator("#lessons-panel")).to_be_hidden()
+    page.locator("#lessons-toggle").click()
+    expect(page.locator("#lessons-panel")).to_be_visible()
     expect(page.locator("#stop-btn")).to_be_disabled()
     assert watched.errors == []
 
@@ -270,7 +275,7 @@ def test_finished_run_replays_from_its_recording(server: Server, watched: Watche
     expect(page.locator("#result-card")).to_be_visible(timeout=15_000)
     expect(page.locator("#conn")).to_have_attribute("data-status", "replayed", timeout=15_000)
     expect(page.locator("#console .line", has_text="jason is running")).to_have_count(1)
-    expect(page.locator("#stop-btn")).to_be_disabled()
+    expect(page.locator("#stop-run")).to_be_hidden()
     assert watched.errors == []
 
 

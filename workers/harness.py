@@ -72,10 +72,11 @@ def _lesson_lineno() -> int | None:
 def emit(kind: str, pid: int | None = None, **data: Any) -> None:
     """Report an event about ``pid`` (default: this process) to the dashboard.
 
-    Events carry ``lineno``, the lesson line that caused them, so the page can
-    point at the code each process is running.
+    Events (but the result, which holds exactly the lesson's keys) carry
+    ``lineno``, the lesson line that caused them, so the page can point at the
+    code each process is running.
     """
-    if "lineno" not in data and _channel() is not None:
+    if kind != "result" and "lineno" not in data and _channel() is not None:
         lineno = _lesson_lineno()
         if lineno is not None:
             data["lineno"] = lineno

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.client import Server, run_lesson
+from tests.client import Server, api, run_lesson
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +65,27 @@ def test_create_process_streams_the_childrens_lines(server: Server, start_method
         running = next(i for i, line in enumerate(lines) if line.startswith("running"))
         over = next(i for i, line in enumerate(lines) if line.startswith("over"))
         assert running < over
+
+
+LESSON_IDS = [
+    "sync-async",
+    "create-process",
+    "join",
+    "isolation",
+    "queue",
+    "process-methods",
+    "producer-consumer",
+    "daemon",
+    "zombie",
+    "orphan",
+    "ticket-race",
+    "tcp-server",
+]
+
+
+@pytest.mark.parametrize("lesson", LESSON_IDS)
+def test_every_lesson_reports_exactly_its_result_keys(server: Server, lesson: str) -> None:
+    listed = {item["id"]: item for item in api(server, "GET", "/api/lessons").json()}
+    assert list(listed) == LESSON_IDS  # lecture order
+    got = run_lesson(server, lesson, {"speed": 10})
+    assert sorted(got.result()) == sorted(listed[lesson]["result_keys"])

@@ -181,6 +181,12 @@ export class TreeView {
       .style("opacity", 0)
       .on("click", (ev, d) => {
         if (d.data.proc && !d.data.ghost) this.onNodeClick(d.data.proc, ev);
+      })
+      .on("keydown", (ev, d) => {
+        if ((ev.key !== "Enter" && ev.key !== " ") || !d.data.proc || d.data.ghost) return;
+        ev.preventDefault();
+        const box = ev.currentTarget.getBoundingClientRect();
+        this.onNodeClick(d.data.proc, { clientX: box.right, clientY: box.top });
       });
     entered.each(function (d) {
       buildNode(d3.select(this), d);
@@ -250,7 +256,8 @@ export class TreeView {
     for (const [name, v] of m.values.get(p.pid) ?? []) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
     if (adoption) {
       notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });
-      notes.push({ cls: "adopt-sub", text: `${t("adopted_host")} · ${t("was_child_of")} ${adoption.old_ppid}` });
+      notes.push({ cls: "adopt-sub", text: t("adopted_host") });
+      notes.push({ cls: "adopt-sub", text: `${t("was_child_of")} ${adoption.old_ppid}` });
     }
     drawNotes(g, notes);
   }
@@ -297,10 +304,10 @@ function buildNode(g, d) {
   g.append("g").attr("class", "notes").attr("transform", `translate(0,${NODE_H / 2 + 8})`);
 }
 
-/** The scale at which bounds fit w × h; a small tree is not blown up past three nodes a side. */
+/** The scale at which bounds fit w × h; a one-node tree is not blown up to fill the panel. */
 function scaleFor({ x0, x1, y1 }, w, h) {
-  const bw = Math.max(x1 - x0 + NODE_W + 40, 3 * SPACING.colW);
-  const bh = Math.max(y1 + NODE_H + GAP_Y + 20, 3 * SPACING.rowH);
+  const bw = Math.max(x1 - x0 + NODE_W + 40, 2.5 * SPACING.colW);
+  const bh = Math.max(y1 + NODE_H + GAP_Y + 20, 2.2 * SPACING.rowH);
   return Math.min(MAX_SCALE, w / bw, h / bh);
 }
 
@@ -314,7 +321,7 @@ function fitText(sel, text, maxWidth) {
 }
 
 function drawNotes(g, notes) {
-  const sel = g.select(".notes").selectAll("g.note").data(notes, (n) => `${n.cls}:${n.text.split(" =")[0]}`);
+  const sel = g.select(".notes").selectAll("g.note").data(notes, (n, i) => `${n.cls}:${n.cls === "value" ? n.text.split(" =")[0] : i}`);
   sel.exit().remove();
   const entered = sel.enter().append("g").attr("class", (n) => `note note-${n.cls}`);
   entered.append("rect").attr("rx", 5);

@@ -16,7 +16,11 @@ VIEWPORT = {"width": 1920, "height": 1080}
 
 
 def chromium_path() -> str:
-    for candidate in (os.environ.get("PROCVIZ_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+    for candidate in (
+        os.environ.get("PROCVIZ_CHROMIUM"),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     found = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -39,7 +39,7 @@ RUN groupadd --system --gid 10001 procviz \
 WORKDIR /opt/procviz
 
 # Dependencies and the `procviz` console script; the in-tree build leftovers go.
-COPY pyproject.toml ./
+COPY pyproject.toml README.md ./
 COPY app/ app/
 COPY workers/ workers/
 RUN pip install --no-cache-dir . \

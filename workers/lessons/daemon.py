@@ -37,8 +37,9 @@ LESSON = Lesson(
 )
 
 
-def guard(seconds: float, finished: EventType) -> None:
+def guard(seconds: float, on_duty: EventType, finished: EventType) -> None:
     print("守护 daemon: 总管正在活着 (the steward is alive)")
+    on_duty.set()
     sleep(seconds)
     print("守护 daemon: 总管正常死亡 (the steward dies of old age)")  # never printed
     finished.set()
@@ -47,10 +48,12 @@ def guard(seconds: float, finished: EventType) -> None:
 def parent(
     report: Queue, finished: EventType, parent_seconds: float, daemon_seconds: float
 ) -> None:
-    p = Process(target=guard, args=(daemon_seconds, finished), name="daemon")
+    on_duty = Event()
+    p = Process(target=guard, args=(daemon_seconds, on_duty, finished), name="daemon")
     p.daemon = True  # must be set before start()
     p.start()
     report.put(p.pid)
+    on_duty.wait()  # a spawned child takes a while to start: let it print its first line
     sleep(parent_seconds)
     print("父 parent: 皇帝寿终正寝 (the emperor dies); returning now")
     print("父 parent: multiprocessing will terminate my daemon child as I exit")

@@ -15,12 +15,34 @@ export class ConsoleView {
     this.el = el;
     this.countEl = countEl;
     this.total = 0;
+    this.pending = [];
   }
 
+  /** Queue a line; lines are put on screen once per frame, however fast they come. */
   add(entry) {
+    this.pending.push(entry);
+    if (this.pending.length === 1) requestAnimationFrame(() => this.flush());
+  }
+
+  flush() {
+    const entries = this.pending.splice(0);
+    // Keep following only if the reader was at the bottom (they may have scrolled up to read).
     const stick = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < STICK_PX;
+    const frag = document.createDocumentFragment();
+    // A new line flashes when lines trickle in; in a flood the flashing would only be noise.
+    const flash = entries.length <= 3;
+    for (const entry of entries.slice(-MAX_DOM_LINES)) frag.append(this.row(entry, flash));
+    this.el.append(frag);
+    let extra = this.el.childElementCount - MAX_DOM_LINES;
+    while (extra-- > 0) this.el.firstElementChild.remove();
+    this.total += entries.length;
+    this.updateCount();
+    if (stick) this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  row(entry, flash) {
     const row = document.createElement("div");
-    row.className = `line line-${entry.stream}${entry.history ? "" : " line-new"}`;
+    row.className = `line line-${entry.stream}${flash && !entry.history ? " line-new" : ""}`;
     row.dataset.pid = entry.pid;
     row.dataset.stream = entry.stream;
     row.style.setProperty("--pid-color", pidColor(entry.pid));
@@ -31,11 +53,7 @@ export class ConsoleView {
     text.className = "text";
     text.textContent = entry.line;
     row.append(tag, " ", text);
-    this.el.append(row);
-    while (this.el.childElementCount > MAX_DOM_LINES) this.el.firstElementChild.remove();
-    this.total += 1;
-    this.updateCount();
-    if (stick) this.el.scrollTop = this.el.scrollHeight;
+    return row;
   }
 
   /** Name the lines of a process that printed before its name was known. */

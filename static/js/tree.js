@@ -249,7 +249,8 @@ export class TreeView {
     const plain = (x) => String(x ?? "").toLowerCase().replace(/[\s_-]/g, "");
     const role = p.role && p.role !== "child" && plain(p.label) !== plain(p.role) ? ` · ${t(`role_${p.role}`)}` : "";
     fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, NODE_W - TEXT_X - 10);
-    fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10);
+    // Changes with every sample: estimated, not measured, so a frame does not force a reflow per node.
+    fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10, 17 * 0.62);
     g.select(".zombie-tag").attr("display", zombie ? null : "none").select("text").text(`☠ ${t("zombie")}`);
 
     const notes = [];
@@ -312,10 +313,11 @@ function scaleFor({ x0, x1, y1 }, w, h) {
 }
 
 /** Set a label, squeezing it into maxWidth if it is longer (names and words vary). */
-function fitText(sel, text, maxWidth) {
+function fitText(sel, text, maxWidth, charWidth) {
   if (sel.text() === text && sel.attr("data-fit") === String(maxWidth)) return;
   sel.text(text).attr("textLength", null).attr("data-fit", maxWidth);
-  if (sel.node().getComputedTextLength() > maxWidth) {
+  const width = charWidth ? [...text].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 1.7 : 1) * charWidth, 0) : sel.node().getComputedTextLength();
+  if (width > maxWidth) {
     sel.attr("textLength", maxWidth).attr("lengthAdjust", "spacingAndGlyphs");
   }
 }

@@ -9,6 +9,7 @@ import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
 import { QueuesView } from "./queues.js";
 import { REPLAY_SPEEDS, Replayer } from "./replay.js";
 import { ResultView } from "./result.js";
+import { RunsList } from "./runs.js";
 import { SignalMenu } from "./signals.js";
 import { RunModel, TERMINAL_STATES } from "./state.js";
 import { LEGEND_ORDER, shapePath, statusStyle } from "./status.js";
@@ -115,6 +116,8 @@ function main() {
   if (!runId) {
     const first = initialLesson(lessons);
     if (first) controls.select(first);
+    const runs = new RunsList($("recent-runs"), $("recent-list"), byId);
+    rerender.push(() => runs.render());
     document.title = "procviz";
     return;
   }

@@ -327,3 +327,19 @@ def test_timeline_shows_serial_children_one_after_another_and_parallel_together(
     assert max(p[0] for p in parallel) < min(p[1] for p in parallel), parallel
     watched.screenshot("join-timeline")
     assert watched.errors == []
+
+
+def test_start_page_lists_runs_so_viewers_can_find_the_live_one(
+    server: Server, watched: Watched
+) -> None:
+    run = start_run(server, "zombie", {"speed": 1, "parent_sleep": 5})  # still live when opened
+    page = watched.page
+    page.goto(server.base + "/")
+    entry = page.locator(f'#recent-list a[data-run="{run["id"]}"]')
+    expect(entry).to_be_visible(timeout=10_000)
+    expect(entry).to_contain_text("Zombie processes")
+    entry.click()
+    page.wait_for_url(f"{server.base}/runs/{run['id']}")
+    expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=10_000)
+    wait_state(server, run["id"], ENDED, timeout=30)
+    assert watched.errors == []

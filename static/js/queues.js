@@ -56,9 +56,13 @@ export class QueuesView {
       height: CHART_H,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(q?.maxsize || 0, max, 1)] } },
+      scales: {
+        // From the start of the run, at least a few seconds wide, so early points are not a smear.
+        x: { time: false, range: (_u, _min, max) => [0, Math.max(max, 3)] },
+        y: { range: (_u, _min, max) => [0, Math.max(q?.maxsize || 0, max, 1)] },
+      },
       axes: [
-        { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", values: (_u, v) => v.map((s) => `${s}s`) },
+        { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", values: (_u, v) => v.map((s) => `${+s.toFixed(1)}s`) },
         { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", size: 44 },
       ],
       series: [{}, { label: t("depth"), stroke: "#0072B2", width: 3, fill: "rgba(0,114,178,0.15)", paths: window.uPlot.paths.stepped({ align: 1 }) }],

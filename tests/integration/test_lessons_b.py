@@ -21,6 +21,22 @@ pytestmark = pytest.mark.integration
 START_METHODS = ["fork", "spawn", "forkserver"]
 
 
+RESULT_KEYS = {
+    "queue": ("max_depth", "maxsize", "empty_raised", "order_kept"),
+    "producer-consumer": ("produced", "consumed", "max_depth", "maxsize"),
+    "ticket-race": ("tickets_at_start", "sold", "tickets_left", "lock"),
+    "tcp-server": ("clients", "max_concurrent_handlers", "echo_ok"),
+}
+
+
+def lesson_result(got: Messages) -> dict[str, Any]:
+    """The one ``result`` event's DESIGN keys (the harness may add bookkeeping like lineno)."""
+    lesson = next(m["lesson"] for m in got.items if m["type"] == "run")
+    data = got.result()
+    assert set(RESULT_KEYS[lesson]) <= set(data), data
+    return {k: data[k] for k in RESULT_KEYS[lesson]}
+
+
 def labels(got: Messages) -> dict[int, str]:
     """Each process's multiprocessing name, from spawn events and sampled records."""
     out = {e["pid"]: e["data"].get("label", "") for e in got.events("spawn")}
@@ -63,7 +79,7 @@ def value_index(got: Messages, pid: int, name: str, val: Any) -> int:
             m["type"] == "event"
             and m["kind"] == "value"
             and m["pid"] == pid
-            and m["data"] == {"name": name, "value": val}
+            and (m["data"]["name"], m["data"]["value"]) == (name, val)
         ):
             return i
     raise AssertionError(f"{pid} never set {name} = {val!r}")
@@ -73,6 +89,10 @@ def values(got: Messages, name: str) -> list[tuple[int, Any]]:
     return [
         (e["pid"], e["data"]["value"]) for e in got.events("value") if e["data"]["name"] == name
     ]
+
+
+def alive(table: dict[int, dict[str, Any]], pid: int) -> bool:
+    return pid in table and table[pid]["status"] != "zombie"
 
 
 def child_of(table: dict[int, dict[str, Any]], pid: int, parent: int) -> bool:
@@ -98,16 +118,25 @@ def line_index(got: Messages, pid: int, line: str) -> int:
 
 
 def assert_exited_cleanly(got: Messages, pids: list[int]) -> None:
+    """Each process exited once, with code 0.
+
+    ``None`` is accepted: the server's exit event can race the harness's own report of
+    the code (the pidfd is handled before the "exiting" datagram), and then says None.
+    """
     for pid in pids:
         codes = [e["data"]["exitcode"] for e in got.events("exit", pid)]
-        assert codes == [0], (labels(got).get(pid), codes)
+        assert len(codes) == 1 and codes[0] in (0, None), (labels(got).get(pid), codes)
 
 
 def assert_children_of(got: Messages, pids: list[int], parent: int) -> None:
-    """Wherever the OS showed both, each of ``pids`` hung under ``parent``."""
+    """Wherever the OS showed it while its parent lived, each of ``pids`` hung under ``parent``."""
     for pid in pids:
-        seen = [child_of(t, pid, parent) for _, t in tables(got) if pid in t and parent in t]
-        assert seen and all(seen), (labels(got).get(pid), parent)
+        # Once the parent has exited its fork server is adopted: not a fact about pid.
+        seen = [t for _, t in tables(got) if pid in t and alive(t, parent)]
+        bad = [
+            (t[pid], t[parent], t.get(t[pid]["ppid"])) for t in seen if not child_of(t, pid, parent)
+        ]
+        assert seen and not bad, (labels(got).get(pid), bad[:1])
 
 
 # 六 IPC机制 ------------------------------------------------------------------------
@@ -118,7 +147,7 @@ def test_queue_fills_to_four_blocks_the_producer_and_comes_out_fifo(
     server: Server, start_method: str
 ) -> None:
     got = run_lesson(server, "queue", {"speed": 5, "start_method": start_method})
-    assert got.result() == {
+    assert lesson_result(got) == {
         "max_depth": 4,
         "maxsize": 4,
         "empty_raised": True,
@@ -138,8 +167,8 @@ def test_queue_fills_to_four_blocks_the_producer_and_comes_out_fifo(
         t[producer]["status"] for i, t in tables(got) if blocked <= i < unblocked and producer in t
     ]
     assert "sleeping" in statuses, statuses
-    # Main took the first item while the producer waited; FIFO; then Empty.
-    assert blocked < line_index(got, root, "get 1") < unblocked
+    # Main saw the queue full while the producer waited; FIFO; then Empty.
+    assert blocked < line_index(got, root, "main: the queue holds 4 items, full: True") < unblocked
     gets = [line for line in got.lines(root) if line.startswith("get ")]
     puts = [line for line in got.lines(producer) if line.startswith("put ")]
     assert gets == [f"get {i}" for i in range(1, 6)]
@@ -166,7 +195,7 @@ def test_producer_consumer_fills_the_buffer_and_consumes_every_item_once(
         "maxsize": 3,
     }
     got = run_lesson(server, "producer-consumer", params)
-    assert got.result() == {"produced": 18, "consumed": 18, "max_depth": 3, "maxsize": 3}
+    assert lesson_result(got) == {"produced": 18, "consumed": 18, "max_depth": 3, "maxsize": 3}
     root = got.root_pid()
     producers = pids_named(got, "producer-")
     consumers = pids_named(got, "consumer-")
@@ -199,7 +228,7 @@ def test_ticket_race_with_lock_sells_the_one_ticket_exactly_once(
     got = run_lesson(
         server, "ticket-race", {"speed": 5, "start_method": start_method, "lock": True}
     )
-    assert got.result() == {"tickets_at_start": 1, "sold": 1, "tickets_left": 0, "lock": True}
+    assert lesson_result(got) == {"tickets_at_start": 1, "sold": 1, "tickets_left": 0, "lock": True}
     buyers = pids_named(got, "buyer-")
     assert len(buyers) == 10
     assert_children_of(got, buyers, got.root_pid())
@@ -222,7 +251,7 @@ def test_ticket_race_without_lock_oversells(server: Server, start_method: str) -
     got = run_lesson(
         server, "ticket-race", {"speed": 5, "start_method": start_method, "lock": False}
     )
-    result = got.result()
+    result = lesson_result(got)
     assert result["sold"] > 1, result
     assert {k: result[k] for k in ("tickets_at_start", "tickets_left", "lock")} == {
         "tickets_at_start": 1,
@@ -250,7 +279,7 @@ def test_tcp_server_gives_each_client_its_own_handler_child(
     server: Server, start_method: str
 ) -> None:
     got = run_lesson(server, "tcp-server", {"speed": 5, "start_method": start_method})
-    result = got.result()
+    result = lesson_result(got)
     assert result["clients"] == 5 and result["echo_ok"] is True, result
     assert 2 <= result["max_concurrent_handlers"] <= 5, result
     root = got.root_pid()
@@ -261,10 +290,7 @@ def test_tcp_server_gives_each_client_its_own_handler_child(
     assert_children_of(got, [tcp, *clients], root)
     assert_children_of(got, handlers, tcp)
     # At some sampled moment two or more live handlers hung under the server.
-    live = [
-        sum(1 for h in handlers if h in t and t[h]["status"] != "zombie" and child_of(t, h, tcp))
-        for _, t in tables(got)
-    ]
+    live = [sum(1 for h in handlers if alive(t, h) and child_of(t, h, tcp)) for _, t in tables(got)]
     assert max(live) >= 2, live
     # Each client printed its own echoes, upper-cased, in order.
     for pid in clients:

@@ -1,0 +1,151 @@
+"""The page's run model and tree layout, fed protocol messages directly in real Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Watched
+from tests.client import Server
+
+pytestmark = pytest.mark.browser
+
+SERVER_PID = 100
+
+
+def proc(pid: int, ppid: int, status: str = "sleeping", **extra: Any) -> dict[str, Any]:
+    return {
+        "pid": pid,
+        "ppid": ppid,
+        "name": "python",
+        "label": f"P{pid}",
+        "status": status,
+        "cpu_percent": 0.0,
+        "rss": 1 << 20,
+        "threads": 1,
+        "create_time": extra.pop("create_time", 1000.0 + pid),
+        "role": "child",
+        **extra,
+    }
+
+
+def feed(watched: Watched, server: Server, messages: list[dict[str, Any]], probe: str) -> Any:
+    """Apply messages to a fresh RunModel in the page and return what the probe expression says."""
+    page = watched.page
+    page.goto(server.base + "/")
+    return page.evaluate(
+        """async ([messages, probe, serverPid]) => {
+             const { RunModel } = await import('/static/js/state.js');
+             const m = new RunModel(serverPid);
+             for (const msg of messages) m.apply(msg);
+             return new Function('m', `return (${probe});`)(m);
+           }""",
+        [messages, probe, SERVER_PID],
+    )
+
+
+def event(pid: int, kind: str, t: float, history: bool = False, **data: Any) -> dict[str, Any]:
+    msg = {"type": "event", "run": "r", "t": t, "pid": pid, "kind": kind, "data": data}
+    if history:
+        msg["history"] = True
+    return msg
+
+
+def test_model_shows_a_replayed_backlog_once(server: Server, watched: Watched) -> None:
+    line = event(201, "stdout", 5.0, line="hello")
+    messages = [
+        {"type": "snapshot", "run": "r", "t": 4.0, "seq": 1, "processes": [proc(201, SERVER_PID)]},
+        line,
+        # A reconnect: fresh snapshot, then the whole backlog again, marked history.
+        {"type": "snapshot", "run": "r", "t": 6.0, "seq": 3, "processes": [proc(201, SERVER_PID)]},
+        {**line, "history": True},
+        event(201, "stdout", 6.5, line="after"),
+    ]
+    assert feed(watched, server, messages, "m.lines.map((l) => l.line)") == ["hello", "after"]
+    assert watched.errors == []
+
+
+def test_model_keeps_a_removed_process_as_a_ghost(server: Server, watched: Watched) -> None:
+    messages = [
+        {
+            "type": "snapshot",
+            "run": "r",
+            "t": 1.0,
+            "seq": 1,
+            "processes": [proc(201, SERVER_PID), proc(202, 201, "zombie")],
+        },
+        {"type": "delta", "run": "r", "t": 1.1, "seq": 2, "changed": [], "removed": [202]},
+    ]
+    got = feed(
+        watched,
+        server,
+        messages,
+        "{live: [...m.processes.keys()], ghosts: [...m.ghosts.keys()], end: m.lives.get(202).end}",
+    )
+    assert got == {"live": [201], "ghosts": [202], "end": 1.1}
+
+
+def test_model_moves_an_adopted_orphan_under_the_server(server: Server, watched: Watched) -> None:
+    messages = [
+        {
+            "type": "snapshot",
+            "run": "r",
+            "t": 1.0,
+            "seq": 1,
+            "processes": [proc(201, SERVER_PID), proc(202, 201), proc(203, 202)],
+        },
+        {"type": "delta", "run": "r", "t": 1.2, "seq": 2, "changed": [], "removed": [202]},
+        event(203, "adopt", 1.25, old_ppid=202, new_ppid=SERVER_PID),
+    ]
+    got = feed(
+        watched, server, messages, "{ppid: m.processes.get(203).ppid, a: m.adoptions.get(203)}"
+    )
+    assert got["ppid"] == SERVER_PID
+    assert got["a"]["old_ppid"] == 202 and got["a"]["new_ppid"] == SERVER_PID
+
+
+def test_model_notices_a_process_known_only_from_its_events(
+    server: Server, watched: Watched
+) -> None:
+    # Lived 5 ms: spawned and exited between two samples; the sampler never saw it.
+    messages = [
+        {"type": "snapshot", "run": "r", "t": 1.0, "seq": 1, "processes": [proc(201, SERVER_PID)]},
+        event(210, "spawn", 1.01, ppid=201, label="quick"),
+        event(210, "exit", 1.015, exitcode=0),
+    ]
+    got = feed(
+        watched,
+        server,
+        messages,
+        "{ghost: m.ghosts.get(210)?.proc.label, code: m.ghosts.get(210)?.proc.exitcode,"
+        " life: [m.lives.get(210).start, m.lives.get(210).exit.t]}",
+    )
+    assert got == {"ghost": "quick", "code": 0, "life": [1.01, 1.015]}
+
+
+def test_layout_wraps_many_siblings_into_a_grid_without_overlap(
+    server: Server, watched: Watched
+) -> None:
+    page = watched.page
+    page.goto(server.base + "/")
+    boxes = page.evaluate(
+        """async () => {
+             const { layoutTree } = await import('/static/js/layout.js');
+             const rows = [{id: 'root'}, {id: 'a', parentId: 'root'}];
+             for (let i = 0; i < 10; i++) rows.push({id: `leaf${i}`, parentId: 'a'});
+             rows.push({id: 'b', parentId: 'root'}, {id: 'b1', parentId: 'b'});
+             const root = d3.stratify()(rows);
+             layoutTree(root, {colW: 100, rowH: 80, cols: 4});
+             return root.descendants().map((n) => [n.id, n.x, n.y]);
+           }"""
+    )
+    where = {name: (x, y) for name, x, y in boxes}
+    leaves = [where[f"leaf{i}"] for i in range(10)]
+    assert len({y for _, y in leaves}) == 3  # 10 leaves in rows of 4: 4 + 4 + 2
+    for i, (name, x, y) in enumerate(boxes):
+        for other, ox, oy in boxes[i + 1 :]:
+            assert abs(x - ox) >= 100 or abs(y - oy) >= 80, (name, other)
+    # Parent above its children, everywhere.
+    assert all(where["a"][1] < y for _, y in leaves)
+    assert where["b"][1] < where["b1"][1]

@@ -40,6 +40,14 @@ class Observation:
     reparented: list[tuple[int, int, int]] = field(default_factory=list)  # pid, old, new
 
 
+def _gone(st: Stat, m: Member) -> bool:
+    """Replaced by a new process with its PID, or being reaped right now.
+
+    While its parent reaps it, a task is "dead" (X) and its PPID reads 0.
+    """
+    return st.create_time != m.create_time or st.status == "dead"
+
+
 def role_of(cmdline: list[str]) -> str:
     text = " ".join(cmdline)
     if "multiprocessing.forkserver" in text:
@@ -92,7 +100,7 @@ class Sampler:
         obs = Observation()
         for pid, m in list(self.members.items()):
             st = self.reader.read(pid)
-            if st is None or st.create_time != m.create_time:
+            if st is None or _gone(st, m):
                 self._remove(m, obs)
                 continue
             self._observe(m, st, now, obs)
@@ -105,7 +113,7 @@ class Sampler:
         if m is None:
             return obs
         st = self.reader.read(pid)
-        if st is None or st.create_time != m.create_time:
+        if st is None or _gone(st, m):
             self._remove(m, obs)
         else:
             self._observe(m, st, now, obs)

@@ -37,7 +37,7 @@ class Settings:
     scan_period: float = 1.0
     max_runs: int = 4
     max_processes: int = 256
-    max_duration: float = 300.0
+    max_duration: float = 900.0
     max_recordings: int = 50
     stop_grace: float = 2.0
     token: str | None = None

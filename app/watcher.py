@@ -25,6 +25,9 @@ from app.records import Event, ProcessRecord
 from app.sampler import Member, Observation, Sampler
 
 HAS_PIDFD = hasattr(os, "pidfd_open")
+# A process its parent reaped before we read its exit status: how long to wait for
+# the parent's harness to report the code (its waitpid() returned first).
+SETTLE_WAIT = 0.25
 # Harness-only kinds: turned into lifecycle facts here, never forwarded as they are.
 INTERNAL_KINDS = {"exiting"}
 LIFECYCLE_FROM_HARNESS = {"spawn", "reap"}
@@ -88,6 +91,7 @@ class RunWatcher:
         self.pidfds: dict[int, int] = {}
         self.life = _Lifecycle()
         self.returncode: int | None = None
+        self._unsettled: dict[int, tuple[Member, float]] = {}
         self._stop: _Stop | None = None
         self._stop_requested: str | None = None
         self._wake_r, self._wake_w = os.pipe()
@@ -136,19 +140,21 @@ class RunWatcher:
                     next_scan = now + self.limits.scan_period
                 if now >= next_tick:
                     self._apply(self.sampler.tick(now))
+                    self._settle_overdue(now)
                     self._check_limits()
                     self._advance_stop(now)
                     next_tick += self.limits.sample_period
                     if next_tick < now:  # fell behind: skip ticks, never burst
                         next_tick = now + self.limits.sample_period
                 self.sink.flush()
+            self._on_channel()  # what the last processes sent before they exited
         finally:
             self._cleanup()
         self.sink.ended(self.returncode)
         self.sink.flush()
 
     def _finished(self) -> bool:
-        return self.returncode is not None and not self.sampler.members
+        return self.returncode is not None and not self.sampler.members and not self._unsettled
 
     # -- inputs --------------------------------------------------------------------
 
@@ -192,6 +198,7 @@ class RunWatcher:
 
     def _on_pidfd(self, pid: int) -> Callable[[], None]:
         def exited() -> None:
+            self._on_channel()  # what it sent before exiting (its exit code, its result)
             self._unwatch(pid)
             if pid == self.root_pid:
                 self._root_exited()
@@ -238,6 +245,9 @@ class RunWatcher:
             self._watch(pid)
 
     def _on_reaped(self, pid: int, exitcode: int | None, t: float) -> None:
+        if pid in self._unsettled:
+            self._settle(self._unsettled[pid][0], exitcode, t)
+            return
         m = self.sampler.members.get(pid)
         if m is not None and not m.exited:
             m.exited, m.exitcode = True, exitcode
@@ -260,16 +270,41 @@ class RunWatcher:
             adopter = "procviz server (subreaper)" if new == self.server_pid else ""
             self._emit(pid, "adopt", old_ppid=old, new_ppid=new, adopter=adopter)
         for m in obs.gone:
-            if not m.exited:
-                m.exited = True
-                self._emit(m.pid, "exit", exitcode=self._code(m.pid))
-            if m.pid not in self.life.reaped:
-                self.life.reaped.add(m.pid)
-                self._emit(m.pid, "reap", exitcode=m.exitcode)
             self._unwatch(m.pid)
+            if m.exited or m.pid in self.life.reaped or not self._parent_will_report(m):
+                self._settle(m, None)
+            else:
+                self._unsettled[m.pid] = (m, time.monotonic() + SETTLE_WAIT)
         if obs.changed or obs.removed:
             self.sink.frame(obs.changed, obs.removed)
         self._reap_adopted()
+
+    def _settle(self, m: Member, exitcode: int | None, t: float | None = None) -> None:
+        """Report a vanished process's exit (if not yet) and its reap, exactly once."""
+        self._unsettled.pop(m.pid, None)
+        if not m.exited:
+            m.exited = True
+            m.exitcode = exitcode if exitcode is not None else self._code(m.pid)
+            self._emit(m.pid, "exit", t, exitcode=m.exitcode)
+        if m.pid not in self.life.reaped:
+            self.life.reaped.add(m.pid)
+            self._emit(m.pid, "reap", t, exitcode=m.exitcode if exitcode is None else exitcode)
+
+    def _parent_will_report(self, m: Member) -> bool:
+        """Its exit code is unknown but its parent's harness is about to report it.
+
+        A multiprocessing parent's waitpid() (fork, spawn) is reported with the code;
+        a forkserver reaps silently, and a process we know the code of needs nothing.
+        """
+        if self._code(m.pid) is not None or m.record is None:
+            return False
+        parent = self.sampler.members.get(m.record.ppid)
+        return parent is not None and parent.role in ("root", "child")
+
+    def _settle_overdue(self, now: float) -> None:
+        for m, deadline in list(self._unsettled.values()):
+            if now >= deadline:
+                self._settle(m, None)
 
     def _reap_adopted(self) -> None:
         for m in list(self.sampler.members.values()):

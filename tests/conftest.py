@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from tests.client import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
+# Set in every server this test session starts and so inherited by every process of
+# their runs: the leftover check looks at this session's runs only.
+MARK = f"PROCVIZ_TEST_SESSION={uuid.uuid4().hex}"
 
 
 def free_port() -> int:
@@ -27,7 +31,7 @@ def free_port() -> int:
 
 
 def run_processes() -> list[int]:
-    """Every process on the machine that belongs to a procviz run (it carries the channel)."""
+    """Every process of a run of this test session's servers, wherever it was re-parented."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -37,7 +41,7 @@ def run_processes() -> list[int]:
                 environ = f.read()
         except OSError:
             continue
-        if b"PROCVIZ_EVENTS=" in environ:
+        if MARK.encode() in environ and b"PROCVIZ_EVENTS=" in environ:
             found.append(int(entry.name))
     return found
 
@@ -51,6 +55,7 @@ class ServerProcess:
             **os.environ,
             "PROCVIZ_DATA_DIR": str(self.data_dir),
             "PROCVIZ_HOST": "127.0.0.1",
+            MARK.split("=")[0]: MARK.split("=")[1],
             **env,
         }
         with self.log.open("wb") as log:

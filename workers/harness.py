@@ -186,10 +186,12 @@ def _start(self: multiprocessing.process.BaseProcess) -> None:
 
 def _spawnv_passfds(path: Any, args: Any, passfds: Any) -> int:
     pid: int = _original_spawnv(path, args, passfds)
-    # The helpers a start method brings: the forkserver and the resource tracker.
+    # The helpers a start method brings. (spawn starts every child this way too:
+    # those are announced by Process.start(), with their names.)
     text = " ".join(map(str, args))
-    role = "forkserver" if "forkserver" in text else "resource_tracker"
-    emit("spawn", pid=pid, ppid=os.getpid(), label=role.replace("_", " "), role=role)
+    for role in ("forkserver", "resource_tracker"):
+        if f"multiprocessing.{role}" in text:
+            emit("spawn", pid=pid, ppid=os.getpid(), label=role.replace("_", " "), role=role)
     return pid
 
 

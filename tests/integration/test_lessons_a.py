@@ -204,12 +204,6 @@ def test_process_methods_pids_agree_and_terminate_kills_the_sleeping_child(
     assert index(got, "exit", child) < index(got, "exit", root)
 
 
-@pytest.mark.xfail(
-    reason="server: when the parent reaps a signalled child before the watcher handles its "
-    "pidfd, the exit event has exitcode None (no harness 'exiting' for a signal death) and "
-    "the harness's later 'reap' event carrying -15 is dropped as already reaped",
-    strict=False,
-)
 def test_process_methods_terminated_child_exit_event_carries_minus_15(server: Server) -> None:
     got = run_lesson(server, "process-methods", {"speed": 5})
     child = pid_of(got, "Process-1")

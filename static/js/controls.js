@@ -32,6 +32,17 @@ function stepFor(spec) {
   return nums.every((v) => Number.isInteger(v * 10)) ? "0.1" : "any";
 }
 
+/** A failed action outside the form (Stop, a signal): a banner that goes away by itself. */
+export function showActionError(message) {
+  const banner = document.getElementById("action-error");
+  banner.textContent = message;
+  banner.hidden = false;
+  clearTimeout(showActionError.timer);
+  showActionError.timer = setTimeout(() => {
+    banner.hidden = true;
+  }, 8000);
+}
+
 export class Controls {
   constructor(els, lessons, { runId, onSelect }) {
     this.els = els;
@@ -162,7 +173,8 @@ export class Controls {
     const hint = document.createElement("span");
     hint.className = "field-hint";
     const range = spec.minimum != null || spec.maximum != null ? ` (${spec.minimum ?? "…"}–${spec.maximum ?? "…"})` : "";
-    hint.textContent = `${spec.description ?? ""}${range}`;
+    // A description may come as plain text or as {en, zh}.
+    hint.textContent = `${pick(spec.description)}${range}`;
     const err = document.createElement("span");
     err.className = "field-error";
     err.id = `${id}-error`;
@@ -235,7 +247,8 @@ export class Controls {
     for (const btn of this.els.stops) btn.disabled = true;
     const res = await api("POST", `/api/runs/${encodeURIComponent(this.runId)}/stop`);
     if (!res.ok) {
-      this.showError(res.error);
+      // The lesson panel (and its error line) may be folded away: say it where it is seen.
+      showActionError(res.error.message);
       this.setRunState(this.runState);
     }
   }

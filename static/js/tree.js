@@ -35,7 +35,7 @@ export class TreeView {
     this.container = container;
     this.model = model;
     this.onNodeClick = onNodeClick ?? (() => {});
-    this.svg = d3.select(container).append("svg").attr("class", "tree-svg").attr("role", "img");
+    this.svg = d3.select(container).append("svg").attr("class", "tree-svg").attr("role", "group").attr("aria-label", t("processes"));
     this.view = this.svg.append("g").attr("class", "view");
     this.linkLayer = this.view.append("g").attr("class", "links");
     this.nodeLayer = this.view.append("g").attr("class", "nodes");

@@ -222,11 +222,24 @@ def test_control_needs_the_presenter_token_and_the_page_keeps_it(
         expect(page.locator("#token-banner")).to_be_hidden()
         assert "token" not in page.url
         page.locator('button.lesson[data-lesson="zombie"]').click()
-        page.locator("#param-speed").fill("5")
+        page.locator("#param-speed").fill(
+            "1"
+        )  # a 3 s zombie: still running when the viewer arrives
         page.locator("#run-btn").click()
         page.wait_for_url(re.compile(r"/runs/[^/]+$"), timeout=10_000)
         run_id = page.url.rsplit("/", 1)[1]
-        wait_state(secured, run_id, ENDED, timeout=30)
+        # A viewer (another browser, no token) watches, but cannot stop the run.
+        viewer = open_page(browser)
+        try:
+            viewer.page.goto(f"{secured.base}/runs/{run_id}")
+            expect(viewer.page.locator("#token-banner")).to_be_visible()
+            viewer.page.locator("#stop-run").click()
+            expect(viewer.page.locator("#action-error")).to_contain_text(
+                "presenter token required", ignore_case=True
+            )
+        finally:
+            viewer.page.context.close()
+        assert wait_state(secured, run_id, ENDED, timeout=30)["state"] == "finished"
     finally:
         w.page.context.close()
 

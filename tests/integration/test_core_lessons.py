@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.client import Server, api, run_lesson
+from workers import catalog
 
 pytestmark = pytest.mark.integration
 
@@ -67,20 +68,8 @@ def test_create_process_streams_the_childrens_lines(server: Server, start_method
         assert running < over
 
 
-LESSON_IDS = [
-    "sync-async",
-    "create-process",
-    "join",
-    "isolation",
-    "queue",
-    "process-methods",
-    "producer-consumer",
-    "daemon",
-    "zombie",
-    "orphan",
-    "ticket-race",
-    "tcp-server",
-]
+# The DESIGN table's twelve lessons, in lecture order.
+LESSON_IDS = list(catalog.ORDER)
 
 
 @pytest.mark.parametrize("lesson", LESSON_IDS)

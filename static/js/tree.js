@@ -11,7 +11,7 @@ const NODE_W = 300;
 const NODE_H = 100;
 const GAP_X = 36;
 const GAP_Y = 110; // room below a node for its values and adoption note
-const MAX_SCALE = 1.5;
+const MAX_SCALE = 1.25;
 const TEXT_X = 72; // where a node's text starts, right of its status badge
 const MOVE_MS = 900;
 const MIN_FRAME_MS = 90;
@@ -191,7 +191,10 @@ export class TreeView {
     entered.each(function (d) {
       buildNode(d3.select(this), d);
     });
-    entered.transition("enter").duration(400).style("opacity", 1);
+    // What is there when the page opens is simply there; what comes later fades in.
+    if (this.drawnOnce) entered.transition("enter").duration(400).style("opacity", 1);
+    else entered.style("opacity", 1);
+    this.drawnOnce = true;
 
     const all = entered.merge(sel);
     const view = this;

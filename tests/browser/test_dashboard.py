@@ -34,6 +34,7 @@ def test_run_page_shows_the_zombie_child_as_a_zombie_node(server: Server, watche
     assert zombie.get_attribute("data-ppid") == root.get_attribute("data-pid")
     expect(zombie.locator(".zombie-tag")).to_be_visible()
     expect(zombie.locator(".zombie-tag")).to_contain_text("ZOMBIE")
+    page.wait_for_timeout(900)  # the zombie lasts 1.5 s: let it settle in place for the picture
     watched.screenshot("zombie-run")
     # join() reaps it: no node is a zombie any more once the run has finished.
     wait_state(server, run["id"], ENDED, timeout=30)

@@ -1,23 +1,24 @@
 // REST calls, the presenter token, and turning error bodies into {field, message}.
 
 import { t } from "./i18n.js";
+import { load, save } from "./store.js";
 
 const TOKEN_KEY = "procviz.token";
 
-/** Keep a ?token=… from the address in localStorage, then drop it from the visible URL. */
+/** Keep a ?token=… from the address in local storage, then drop it from the visible URL. */
 export function captureToken() {
   const url = new URL(location.href);
   const fromUrl = url.searchParams.get("token");
   if (fromUrl) {
-    localStorage.setItem(TOKEN_KEY, fromUrl);
+    save(TOKEN_KEY, fromUrl);
     url.searchParams.delete("token");
     history.replaceState(history.state, "", url.pathname + url.search + url.hash);
   }
-  return localStorage.getItem(TOKEN_KEY);
+  return load(TOKEN_KEY);
 }
 
 export function token() {
-  return localStorage.getItem(TOKEN_KEY);
+  return load(TOKEN_KEY);
 }
 
 export async function api(method, path, body) {

@@ -1,5 +1,7 @@
 // Interface words in English and Chinese; lesson texts come from the server as {en, zh}.
 
+import { load, save } from "./store.js";
+
 const WORDS = {
   en: {
     lessons: "Lessons",
@@ -159,7 +161,7 @@ const STORE_KEY = "procviz.lang";
 const listeners = new Set();
 
 function initialLang() {
-  const saved = localStorage.getItem(STORE_KEY);
+  const saved = load(STORE_KEY);
   if (saved === "en" || saved === "zh") return saved;
   return (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
 }
@@ -183,7 +185,7 @@ export function pick(text) {
 
 export function setLang(next) {
   current = next === "zh" ? "zh" : "en";
-  localStorage.setItem(STORE_KEY, current);
+  save(STORE_KEY, current);
   applyStatic();
   for (const fn of listeners) fn(current);
 }

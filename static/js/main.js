@@ -13,6 +13,7 @@ import { RunsList } from "./runs.js";
 import { SignalMenu } from "./signals.js";
 import { RunModel, TERMINAL_STATES } from "./state.js";
 import { LEGEND_ORDER, shapePath, statusStyle } from "./status.js";
+import { load, save } from "./store.js";
 import { TimelineView } from "./timeline.js";
 import { TreeView } from "./tree.js";
 
@@ -68,7 +69,7 @@ function setConn(status) {
 }
 
 function initialLesson(lessons) {
-  const wanted = new URL(location.href).searchParams.get("lesson") || localStorage.getItem(LAST_LESSON_KEY);
+  const wanted = new URL(location.href).searchParams.get("lesson") || load(LAST_LESSON_KEY);
   return lessons.some((l) => l.id === wanted) ? wanted : lessons[0]?.id;
 }
 
@@ -101,7 +102,7 @@ function main() {
     {
       runId,
       onSelect: (lesson) => {
-        localStorage.setItem(LAST_LESSON_KEY, lesson.id);
+        save(LAST_LESSON_KEY, lesson.id);
         code.show(lesson.id);
       },
     },

@@ -71,8 +71,8 @@ def server(report: Queue, clients: int) -> None:
         alive = sum(h.is_alive() for h in handlers)
         most = max(most, alive)
         value("handlers_alive", alive)
-    s.close()  # served enough clients: stop listening
-    print(f"server: served {clients} clients, stopped listening")
+    s.close()  # served enough clients: stop listening (a forked handler holds a copy till it ends)
+    print(f"server: served {clients} clients, closed the listening socket")
     for p in handlers:
         p.join()
     value("handlers_alive", 0)

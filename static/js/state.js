@@ -98,8 +98,13 @@ export class RunModel {
     const old = this.processes.get(p.pid);
     const sameProcess = old && (old.provisional || old.create_time === p.create_time);
     this.ghosts.delete(p.pid);
+    if (old && !sameProcess) this.adoptions.delete(p.pid); // a reused PID: another process
+    // The adopt event is exact; a sample taken just before it still names the dead parent.
+    const adoption = this.adoptions.get(p.pid);
+    const ppid = adoption && p.ppid === adoption.old_ppid ? adoption.new_ppid : p.ppid;
     this.processes.set(p.pid, {
       ...p,
+      ppid,
       firstSeen: sameProcess ? old.firstSeen : now,
       exitcode: sameProcess ? old.exitcode : undefined,
       provisional: false,

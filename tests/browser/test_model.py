@@ -149,3 +149,26 @@ def test_layout_wraps_many_siblings_into_a_grid_without_overlap(
     # Parent above its children, everywhere.
     assert all(where["a"][1] < y for _, y in leaves)
     assert where["b"][1] < where["b1"][1]
+
+
+def test_model_trusts_the_adopt_event_over_a_stale_sample(server: Server, watched: Watched) -> None:
+    messages = [
+        {
+            "type": "snapshot",
+            "run": "r",
+            "t": 1.0,
+            "seq": 1,
+            "processes": [proc(201, SERVER_PID), proc(203, 201)],
+        },
+        event(203, "adopt", 1.2, old_ppid=201, new_ppid=SERVER_PID),
+        # Sampled just before the adoption, delivered just after it.
+        {
+            "type": "delta",
+            "run": "r",
+            "t": 1.21,
+            "seq": 2,
+            "changed": [proc(203, 201)],
+            "removed": [],
+        },
+    ]
+    assert feed(watched, server, messages, "m.processes.get(203).ppid") == SERVER_PID

@@ -104,15 +104,16 @@ def child_of(table: dict[int, dict[str, Any]], pid: int, parent: int) -> bool:
     return server is not None and server["role"] == "forkserver" and server["ppid"] == parent
 
 
+def is_line(m: dict[str, Any], pid: int, line: str) -> bool:
+    if m["type"] != "event" or m["kind"] != "stdout":
+        return False
+    return bool(m["pid"] == pid and m["data"]["line"] == line)
+
+
 def line_index(got: Messages, pid: int, line: str) -> int:
     """Position of the first ``stdout`` event of ``pid`` printing exactly ``line``."""
     for i, m in enumerate(got.items):
-        if (
-            m["type"] == "event"
-            and m["kind"] == "stdout"
-            and m["pid"] == pid
-            and (m["data"]["line"] == line)
-        ):
+        if is_line(m, pid, line):
             return i
     raise AssertionError(f"{pid} never printed {line!r}: {got.lines(pid)}")
 
@@ -305,6 +306,26 @@ def test_tcp_server_gives_each_client_its_own_handler_child(
 
 
 # Parameters ----------------------------------------------------------------------
+
+
+def test_lessons_are_listed_in_lecture_order_with_bounded_counts(server: Server) -> None:
+    lessons = {lesson["id"]: lesson for lesson in api(server, "GET", "/api/lessons").json()}
+    order = list(lessons)
+    ids = ["queue", "producer-consumer", "ticket-race", "tcp-server"]
+    assert sorted(ids, key=order.index) == ids
+    assert lessons["queue"]["chapter"] == "六 IPC机制"
+    assert lessons["producer-consumer"]["chapter"] == "八 生产者消费者模型"
+    assert lessons["ticket-race"]["chapter"] == "十一 多进程数据错乱"
+    assert lessons["tcp-server"]["chapter"] == "多进程实现TCP并发"
+    for lesson, name in [
+        ("producer-consumer", "producers"),
+        ("producer-consumer", "consumers"),
+        ("ticket-race", "buyers"),
+        ("tcp-server", "clients"),
+    ]:
+        schema = lessons[lesson]["params"]["properties"][name]
+        assert (schema["type"], schema["minimum"], schema["maximum"]) == ("integer", 1, 64)
+    assert lessons["ticket-race"]["params"]["properties"]["lock"]["default"] is False
 
 
 @pytest.mark.parametrize(

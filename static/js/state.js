@@ -231,7 +231,8 @@ const EVENT_HANDLERS = {
   },
   adopt(m, msg, data) {
     m.adoptions.set(msg.pid, { old_ppid: data.old_ppid, new_ppid: data.new_ppid, t: msg.t });
-    const p = m.processes.get(msg.pid);
+    // A ghost too: a child killed with its parent is adopted on the way out.
+    const p = m.processes.get(msg.pid) ?? m.ghosts.get(msg.pid)?.proc;
     if (p && data.new_ppid != null) p.ppid = data.new_ppid;
     m.emit("processes");
     m.emit("adopt", { pid: msg.pid, ...data });

@@ -172,3 +172,20 @@ def test_model_trusts_the_adopt_event_over_a_stale_sample(server: Server, watche
         },
     ]
     assert feed(watched, server, messages, "m.processes.get(203).ppid") == SERVER_PID
+
+
+def test_model_moves_a_ghost_that_was_adopted_on_its_way_out(
+    server: Server, watched: Watched
+) -> None:
+    messages = [
+        {
+            "type": "snapshot",
+            "run": "r",
+            "t": 1.0,
+            "seq": 1,
+            "processes": [proc(201, SERVER_PID), proc(203, 201)],
+        },
+        {"type": "delta", "run": "r", "t": 1.1, "seq": 2, "changed": [], "removed": [201, 203]},
+        event(203, "adopt", 1.12, old_ppid=201, new_ppid=SERVER_PID),
+    ]
+    assert feed(watched, server, messages, "m.ghosts.get(203).proc.ppid") == SERVER_PID

@@ -193,10 +193,11 @@ export class RunModel {
 const EVENT_HANDLERS = {
   spawn(m, msg, data) {
     m.learnLabel(msg.pid, data.label);
-    if (m.processes.has(msg.pid)) return;
+    m.live(msg.pid, data.label ?? "", msg.t, msg.t, null);
+    // The backlog replayed on connect tells the past; the snapshot before it tells what exists.
+    if (msg.history || m.processes.has(msg.pid)) return;
     const now = performance.now();
     m.ghosts.delete(msg.pid);
-    m.live(msg.pid, data.label ?? "", msg.t, msg.t, null);
     m.processes.set(msg.pid, {
       pid: msg.pid,
       ppid: data.ppid ?? m.serverPid,

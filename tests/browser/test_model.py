@@ -189,3 +189,19 @@ def test_model_moves_a_ghost_that_was_adopted_on_its_way_out(
         event(203, "adopt", 1.12, old_ppid=201, new_ppid=SERVER_PID),
     ]
     assert feed(watched, server, messages, "m.ghosts.get(203).proc.ppid") == SERVER_PID
+
+
+def test_model_draws_no_process_from_the_replayed_past(server: Server, watched: Watched) -> None:
+    # Opening a finished run: an empty snapshot, then the backlog of what happened.
+    messages = [
+        {"type": "snapshot", "run": "r", "t": 9.0, "seq": 40, "processes": []},
+        event(201, "spawn", 1.0, history=True, ppid=SERVER_PID, label="MainProcess"),
+        event(201, "exit", 8.0, history=True, exitcode=0),
+    ]
+    got = feed(
+        watched,
+        server,
+        messages,
+        "{n: m.processes.size + m.ghosts.size, life: [m.lives.get(201).start, m.lives.get(201).exit.t]}",
+    )
+    assert got == {"n": 0, "life": [1.0, 8.0]}

@@ -7,7 +7,11 @@ function fmt(v) {
   if (v === false) return `✘ ${t("no")} (false)`;
   if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
   if (v === null || v === undefined) return "—";
-  return typeof v === "string" ? v : JSON.stringify(v);
+  if (typeof v === "string") return v;
+  // A list of records (create-process's children): one per line, "key value" pairs.
+  if (Array.isArray(v)) return v.map(fmt).join("\n");
+  if (typeof v === "object") return Object.entries(v).map(([k, x]) => `${k}=${fmt(x)}`).join(" ");
+  return JSON.stringify(v);
 }
 
 export class ResultView {

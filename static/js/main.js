@@ -201,7 +201,14 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   } else {
     source = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
       onMessage: (msg) => model.apply(msg),
-      onStatus: (status) => setConn(status),
+      onStatus: (status, info) => {
+        setConn(status);
+        // The server does not know this run (it was restarted): say so instead of retrying.
+        if (info?.code === 4404) {
+          $("limit-banner").textContent = t("run_not_found");
+          $("limit-banner").hidden = false;
+        }
+      },
       isFinished: () => TERMINAL_STATES.has(model.run?.state),
     });
     source.open();

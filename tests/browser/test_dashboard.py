@@ -357,3 +357,14 @@ def test_start_page_lists_runs_so_viewers_can_find_the_live_one(
     expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=10_000)
     wait_state(server, run["id"], ENDED, timeout=30)
     assert watched.errors == []
+
+
+def test_unknown_run_says_so_and_stops_retrying(server: Server, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server.base}/runs/no-such-run")
+    expect(page.locator("#limit-banner")).to_contain_text("does not exist", timeout=10_000)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
+    page.wait_for_timeout(1500)
+    expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
+    # The browser itself logs the 404 of the REST check; nothing else may go wrong.
+    assert all("404" in e for e in watched.errors), watched.errors

@@ -133,7 +133,8 @@ def assert_children_of(got: Messages, pids: list[int], parent: int) -> None:
     """Wherever the OS showed it while its parent lived, each of ``pids`` hung under ``parent``."""
     for pid in pids:
         # Once the parent has exited its fork server is adopted: not a fact about pid.
-        seen = [t for _, t in tables(got) if pid in t and alive(t, parent)]
+        # PPID 0 is /proc's answer for a task caught while being reaped: not a parent.
+        seen = [t for _, t in tables(got) if pid in t and t[pid]["ppid"] and alive(t, parent)]
         bad = [
             (t[pid], t[parent], t.get(t[pid]["ppid"])) for t in seen if not child_of(t, pid, parent)
         ]

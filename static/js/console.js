@@ -70,6 +70,6 @@ export class ConsoleView {
   }
 
   updateCount() {
-    this.countEl.textContent = this.total ? `${this.total} ${t("lines")}` : "";
+    this.countEl.textContent = this.total ? `${this.total} ${t(this.total === 1 ? "line" : "lines")}` : "";
   }
 }

@@ -10,15 +10,21 @@ const d3 = window.d3;
 const NODE_W = 300;
 const NODE_H = 100;
 const GAP_X = 36;
-const GAP_Y = 110; // room below a node for its values and adoption note
+const NOTE_H = 34; // one value or adoption note below a node
+const GAP_Y_MIN = 56;
 const MAX_SCALE = 1.25;
 const TEXT_X = 72; // where a node's text starts, right of its status badge
 const MOVE_MS = 900;
 const MIN_FRAME_MS = 90;
 const SERVER_ID = "server";
 
-const GEOMETRY = { nodeH: NODE_H, gapY: GAP_Y, gapX: GAP_X };
-const SPACING = { colW: NODE_W + GAP_X, rowH: NODE_H + GAP_Y };
+const COL_W = NODE_W + GAP_X;
+
+/** Room between levels: enough for the most notes any node carries, and no more. */
+function geometry(notes) {
+  const gapY = Math.max(GAP_Y_MIN, 20 + NOTE_H * notes);
+  return { nodeH: NODE_H, gapY, gapX: GAP_X, colW: COL_W, rowH: NODE_H + gapY };
+}
 
 function mib(bytes) {
   return bytes ? `${(bytes / 1048576).toFixed(1)} ${t("mib")}` : "";
@@ -97,6 +103,8 @@ export class TreeView {
     const root = this.buildHierarchy();
     const w = this.container.clientWidth || 800;
     const h = this.container.clientHeight || 500;
+    const most = d3.max(root.descendants(), (n) => (n.data.proc ? notesFor(m, n.data.proc.pid).length : 0));
+    this.geo = geometry(most ?? 0);
     const bounds = this.layout(root, w, h);
     const nodes = root.descendants();
     this.fit(bounds, w, h);
@@ -110,20 +118,20 @@ export class TreeView {
     const most = widestLeafFamily(root);
     let best = null;
     for (let cols = most; cols >= 1; cols--) {
-      const k = scaleFor(layoutTree(root, { ...SPACING, cols }), w, h);
+      const k = scaleFor(layoutTree(root, { ...this.geo, cols }), w, h, this.geo);
       if (!best || k > best.k * 1.001) best = { cols, k };
     }
     // Keep the current arrangement unless another is clearly better: nodes should not hop.
     if (this.cols && this.cols <= most && this.cols !== best.cols) {
-      const k = scaleFor(layoutTree(root, { ...SPACING, cols: this.cols }), w, h);
+      const k = scaleFor(layoutTree(root, { ...this.geo, cols: this.cols }), w, h, this.geo);
       if (k >= best.k * 0.92) best = { cols: this.cols, k };
     }
     this.cols = best.cols;
-    return layoutTree(root, { ...SPACING, cols: best.cols });
+    return layoutTree(root, { ...this.geo, cols: best.cols });
   }
 
   fit(bounds, w, h) {
-    const k = scaleFor(bounds, w, h);
+    const k = scaleFor(bounds, w, h, this.geo);
     const tx = w / 2 - ((bounds.x0 + bounds.x1) / 2) * k;
     const ty = 16 + (NODE_H / 2) * k;
     const key = `${tx.toFixed(1)},${ty.toFixed(1)},${k.toFixed(3)}`;
@@ -143,6 +151,7 @@ export class TreeView {
 
   drawLinks(links) {
     const m = this.model;
+    const geo = this.geo;
     const sel = this.linkLayer.selectAll("path.link").data(links, (l) => l.target.id);
     sel.exit().transition().duration(300).style("opacity", 0).remove();
     const entered = sel
@@ -152,7 +161,7 @@ export class TreeView {
       .attr("d", (l) => {
         const o = this.fromPos(l.target);
         const s = this.positions.get(l.source.id) ?? o;
-        return elbow(s, { ...l.target, x: o.x, y: o.y }, GEOMETRY);
+        return elbow(s, { ...l.target, x: o.x, y: o.y }, this.geo);
       });
     const all = entered.merge(sel);
     all
@@ -160,7 +169,7 @@ export class TreeView {
       .classed("link-adopted", (l) => m.adoptions.has(l.target.data.proc?.pid))
       .classed("link-ghost", (l) => Boolean(l.target.data.ghost));
     all.each(function (l) {
-      const target = elbow(l.source, l.target, GEOMETRY);
+      const target = elbow(l.source, l.target, geo);
       if (this.dataset.target === target) return;
       this.dataset.target = target;
       d3.select(this).transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("d", target);
@@ -256,14 +265,7 @@ export class TreeView {
     fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10, 17 * 0.62);
     g.select(".zombie-tag").attr("display", zombie ? null : "none").select("text").text(`☠ ${t("zombie")}`);
 
-    const notes = [];
-    for (const [name, v] of m.values.get(p.pid) ?? []) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
-    if (adoption) {
-      notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });
-      notes.push({ cls: "adopt-sub", text: t("adopted_host") });
-      notes.push({ cls: "adopt-sub", text: `${t("was_child_of")} ${adoption.old_ppid}` });
-    }
-    drawNotes(g, notes);
+    drawNotes(g, notesFor(m, p.pid));
   }
 
   detailLine(p, ghost) {
@@ -308,10 +310,23 @@ function buildNode(g, d) {
   g.append("g").attr("class", "notes").attr("transform", `translate(0,${NODE_H / 2 + 8})`);
 }
 
+/** What hangs below a node: its copies of variables, and who adopted it. */
+function notesFor(m, pid) {
+  const notes = [];
+  for (const [name, v] of m.values.get(pid) ?? []) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
+  const adoption = m.adoptions.get(pid);
+  if (adoption) {
+    notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });
+    notes.push({ cls: "adopt-sub", text: t("adopted_host") });
+    notes.push({ cls: "adopt-sub", text: `${t("was_child_of")} ${adoption.old_ppid}` });
+  }
+  return notes;
+}
+
 /** The scale at which bounds fit w × h; a one-node tree is not blown up to fill the panel. */
-function scaleFor({ x0, x1, y1 }, w, h) {
-  const bw = Math.max(x1 - x0 + NODE_W + 40, 2.5 * SPACING.colW);
-  const bh = Math.max(y1 + NODE_H + GAP_Y + 20, 2.2 * SPACING.rowH);
+function scaleFor({ x0, x1, y1 }, w, h, geo) {
+  const bw = Math.max(x1 - x0 + NODE_W + 40, 2.5 * geo.colW);
+  const bh = Math.max(y1 + NODE_H + geo.gapY + 20, 3 * geo.rowH);
   return Math.min(MAX_SCALE, w / bw, h / bh);
 }
 

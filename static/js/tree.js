@@ -14,7 +14,8 @@ const NOTE_H = 34; // one value or adoption note below a node
 const GAP_Y_MIN = 56;
 const MAX_SCALE = 1.25;
 const TEXT_X = 72; // where a node's text starts, right of its status badge
-const MOVE_MS = 900;
+// Moves are the lesson (an orphan changing parent), but not for readers who asked for less motion.
+const MOVE_MS = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ? 0 : 900;
 const MIN_FRAME_MS = 90;
 const SERVER_ID = "server";
 

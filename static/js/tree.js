@@ -133,6 +133,8 @@ export class TreeView {
 
   fit(bounds, w, h) {
     const k = scaleFor(bounds, w, h, this.geo);
+    // Drawn this small, only the PID and the state letter can be read: show those, larger.
+    this.svg.classed("tiny", k < 0.55);
     const tx = w / 2 - ((bounds.x0 + bounds.x1) / 2) * k;
     const ty = 16 + (NODE_H / 2) * k;
     const key = `${tx.toFixed(1)},${ty.toFixed(1)},${k.toFixed(3)}`;

@@ -148,6 +148,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     try {
       await navigator.clipboard.writeText(link.textContent);
       $("copy-link").textContent = t("copied");
+      setTimeout(() => applyStatic($("run-info")), 2000);
     } catch {
       // Clipboard needs a secure context; the link itself stays visible and selectable.
     }
@@ -170,10 +171,10 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     if (run.lesson && controls.selected?.id !== run.lesson) controls.select(run.lesson, run.params);
     showRun();
     tree.schedule();
+    timeline.draw();
     if (run.result) result.show(model.result, lessonOf());
   });
   model.on("processes", () => tree.schedule());
-  model.on("run", () => timeline.draw());
   model.on("values", () => tree.schedule());
   model.on("line", (entry) => consoleView.add(entry));
   model.on("notice", (msg) => consoleView.notice(msg.message ?? ""));

@@ -225,6 +225,9 @@ const EVENT_HANDLERS = {
     m.emit("processes");
   },
   reap(m, msg) {
+    // The reap is the exact end of a life; a sample noticing the PID gone comes later.
+    const life = m.lives.get(msg.pid);
+    if (life && (life.end == null || msg.t < life.end)) life.end = msg.t;
     if (m.processes.has(msg.pid)) {
       m.toGhost(msg.pid, performance.now(), msg.t);
       m.emit("processes");

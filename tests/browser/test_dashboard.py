@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -335,8 +336,11 @@ def test_timeline_shows_serial_children_one_after_another_and_parallel_together(
     )
     serial = [spans[f"serial-{i}"] for i in (1, 2, 3)]
     parallel = [spans[f"parallel-{i}"] for i in (1, 2, 3)]
-    # Drawn lanes: each serial child starts after the one before has ended (joined) ...
-    assert serial[0][1] <= serial[1][0] + 3 and serial[1][1] <= serial[2][0] + 3, serial
+    # Drawn lanes: each serial child starts as the one before ends (joined); the end is when
+    # the server saw the reap, which a loaded machine may report a little late ...
+    for before, after in pairwise(serial):
+        overlap = before[1] - after[0]
+        assert overlap < 0.1 * (after[1] - after[0]), serial
     # ... and the parallel children all start before the first of them ends.
     assert max(p[0] for p in parallel) < min(p[1] for p in parallel), parallel
     watched.screenshot("join-timeline")

@@ -256,12 +256,12 @@ const EVENT_HANDLERS = {
     const name = data.name ?? "queue";
     if (!m.queues.has(name)) m.queues.set(name, { depth: 0, maxsize: 0, points: [] });
     const q = m.queues.get(name);
-    q.depth = data.depth;
     q.maxsize = data.maxsize;
     const x = m.relTime(msg.t);
     q.points.push([x, data.depth]);
     // Events from different processes may arrive slightly out of time order.
     if (q.points.length > 1 && q.points[q.points.length - 2][0] > x) q.points.sort((a, b) => a[0] - b[0]);
+    q.depth = q.points[q.points.length - 1][1]; // the latest in time, not the latest to arrive
     m.emit("queues", name);
   },
   result(m, msg, data) {

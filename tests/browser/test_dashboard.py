@@ -124,12 +124,16 @@ def test_queue_panel_draws_gauge_and_chart(server: Server, watched: Watched) -> 
     expect(queue.locator(".queue-chart canvas")).to_have_count(1)
     expect(queue).to_have_attribute("data-maxsize", "3")
     result = wait_state(server, run["id"], ENDED, timeout=40)["result"]
-    # The deepest the gauge saw is the deepest the lesson measured.
     page.wait_for_timeout(300)
     depths = page.evaluate(
         "() => [...window.procviz.model.queues.values()][0].points.map((p) => p[1])"
     )
-    assert max(depths) == result["max_depth"]
+    # The chart holds every reported depth, within the bound; its peak is the lesson's own
+    # (each report reads qsize() again, so a consumer may take one in between: ±1).
+    assert min(depths) >= 0 and max(depths) <= 3
+    assert abs(max(depths) - result["max_depth"]) <= 1, (depths, result)
+    # The gauge shows the last depth reported.
+    expect(queue.locator(".queue-text")).to_have_text(f"{depths[-1]} / 3")
     watched.screenshot("producer-consumer")
     assert watched.errors == []
 

@@ -6,7 +6,7 @@ from multiprocessing import Process, Queue
 from typing import Any
 
 from workers.catalog import Lesson, Param
-from workers.harness import queue_depth, result, sleep
+from workers.harness import emit, result, sleep
 
 LESSON = Lesson(
     id="producer-consumer",
@@ -39,6 +39,13 @@ LESSON = Lesson(
 )
 
 
+def report_depth(q: Queue, maxsize: int) -> int:
+    """Show the queue's depth on the page and return it: the result counts what was shown."""
+    depth = q.qsize()
+    emit("queue", name="q", depth=depth, maxsize=maxsize)
+    return depth
+
+
 def producer(name: str, q: Queue, maxsize: int, report: Queue, items: int, seconds: float) -> None:
     made, deepest = [], 0
     for i in range(items):
@@ -46,8 +53,7 @@ def producer(name: str, q: Queue, maxsize: int, report: Queue, items: int, secon
         food = f"{name}-{i}"
         q.put(food)
         print(f"{name} produced {food}")
-        deepest = max(deepest, q.qsize())
-        queue_depth(q, maxsize, "q")
+        deepest = max(deepest, report_depth(q, maxsize))
         made.append(food)
     report.put(("produced", made, deepest))
 
@@ -56,8 +62,7 @@ def consumer(name: str, q: Queue, maxsize: int, report: Queue, seconds: float) -
     eaten, deepest = [], 0
     while True:
         food = q.get()
-        deepest = max(deepest, q.qsize())
-        queue_depth(q, maxsize, "q")
+        deepest = max(deepest, report_depth(q, maxsize))
         if food is None:  # no more food: the producers are done
             break
         sleep(seconds)  # using the item takes time
@@ -99,8 +104,7 @@ def main(params: dict[str, Any]) -> None:
         p.join()
     for _ in consumers:
         q.put(None)  # one end-of-work marker per consumer
-        max_depth = max(max_depth, q.qsize())
-        queue_depth(q, maxsize, "q")
+        max_depth = max(max_depth, report_depth(q, maxsize))
     for _ in consumers:
         _, foods, deepest = report.get()
         eaten.extend(foods)

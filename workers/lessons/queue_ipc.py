@@ -8,7 +8,7 @@ from multiprocessing import Process, Queue
 from typing import Any
 
 from workers.catalog import Lesson, Param
-from workers.harness import queue_depth, result, sleep, value
+from workers.harness import emit, result, sleep, value
 
 MAXSIZE = 4
 
@@ -37,6 +37,13 @@ LESSON = Lesson(
 )
 
 
+def report_depth(q: Queue) -> int:
+    """Show the queue's depth on the page and return it: the result counts what was shown."""
+    depth = q.qsize()
+    emit("queue", name="q", depth=depth, maxsize=MAXSIZE)
+    return depth
+
+
 def producer(q: Queue, n: int) -> None:
     for i in range(1, n + 1):
         blocked = q.full()
@@ -47,7 +54,7 @@ def producer(q: Queue, n: int) -> None:
         if blocked:
             value("blocked", False)
         print(f"put {i}")
-        queue_depth(q, MAXSIZE, "q")
+        report_depth(q)
 
 
 def main(params: dict[str, Any]) -> None:
@@ -58,14 +65,13 @@ def main(params: dict[str, Any]) -> None:
     while not q.full():  # wait for the producer to fill the queue...
         time.sleep(0.01)
     sleep(params["pause"])  # ...and let the class watch it blocked on its last put
-    max_depth = q.qsize()
+    max_depth = report_depth(q)
     print(f"main: the queue holds {max_depth} items, full: {q.full()}")
     got = []
     for _ in sent:
         got.append(q.get())
         print(f"get {got[-1]}")
-        max_depth = max(max_depth, q.qsize())
-        queue_depth(q, MAXSIZE, "q")
+        max_depth = max(max_depth, report_depth(q))
         sleep(0.5)
     p.join()
     print(f"empty: {q.empty()}")

@@ -121,8 +121,8 @@ def line_index(got: Messages, pid: int, line: str) -> int:
 def assert_exited_cleanly(got: Messages, pids: list[int]) -> None:
     """Each process exited once, with code 0.
 
-    ``None`` is accepted: the server's exit event can race the harness's own report of
-    the code (the pidfd is handled before the "exiting" datagram), and then says None.
+    ``None`` is accepted: under load the server's exit event for a child can still
+    go out before the harness's report of its code arrives (seen with forkserver).
     """
     for pid in pids:
         codes = [e["data"]["exitcode"] for e in got.events("exit", pid)]
@@ -133,8 +133,7 @@ def assert_children_of(got: Messages, pids: list[int], parent: int) -> None:
     """Wherever the OS showed it while its parent lived, each of ``pids`` hung under ``parent``."""
     for pid in pids:
         # Once the parent has exited its fork server is adopted: not a fact about pid.
-        # PPID 0 is /proc's answer for a task caught while being reaped: not a parent.
-        seen = [t for _, t in tables(got) if pid in t and t[pid]["ppid"] and alive(t, parent)]
+        seen = [t for _, t in tables(got) if pid in t and alive(t, parent)]
         bad = [
             (t[pid], t[parent], t.get(t[pid]["ppid"])) for t in seen if not child_of(t, pid, parent)
         ]
@@ -159,7 +158,7 @@ def test_queue_fills_to_four_blocks_the_producer_and_comes_out_fifo(
     producer = pid_of(got, "producer")
     assert_children_of(got, [producer], root)
     depths = [e["data"]["depth"] for e in got.events("queue")]
-    assert depths and max(depths) == 4, depths
+    assert max(depths) == 4, depths  # never more than fits, and what the result says
     assert {e["data"]["maxsize"] for e in got.events("queue")} == {4}
     # The extra put really blocked: the OS showed the producer asleep in between.
     blocked = value_index(got, producer, "blocked", True)
@@ -204,7 +203,7 @@ def test_producer_consumer_fills_the_buffer_and_consumes_every_item_once(
     assert len(producers) == 3 and len(consumers) == 2
     assert_children_of(got, producers + consumers, root)
     depths = [e["data"]["depth"] for e in got.events("queue")]
-    assert max(depths) == 3, depths
+    assert max(depths) == 3, depths  # never more than fits, and what the result says
     # Every item, by id, printed as produced once and consumed once.
     expected = Counter(f"p{n}-{i}" for n in (1, 2, 3) for i in range(6))
     produced = Counter(line.split(" produced ")[1] for pid in producers for line in got.lines(pid))

@@ -11,7 +11,8 @@ function tagText(pid, label) {
 }
 
 export class ConsoleView {
-  constructor(el, countEl) {
+  constructor(el, countEl, labelOf = () => "") {
+    this.labelOf = labelOf;
     this.el = el;
     this.countEl = countEl;
     this.total = 0;
@@ -48,7 +49,8 @@ export class ConsoleView {
     row.style.setProperty("--pid-color", pidColor(entry.pid));
     const tag = document.createElement("span");
     tag.className = "tag";
-    tag.textContent = tagText(entry.pid, entry.label);
+    // The name may have been learned while the line waited for its frame.
+    tag.textContent = tagText(entry.pid, entry.label || this.labelOf(entry.pid));
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = entry.line;

@@ -131,7 +131,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const model = new RunModel(serverPid);
   const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() && !replayingNow() });
   const tree = new TreeView($("tree"), model, { onNodeClick: (proc, ev) => menu.open(proc, ev) });
-  const consoleView = new ConsoleView($("console"), $("console-count"));
+  const consoleView = new ConsoleView($("console"), $("console-count"), (pid) => model.labelOf(pid));
   const queues = new QueuesView($("queues"), $("queue-list"), model);
   const result = new ResultView($("result-card"), $("punchline"), $("result-keys"));
   const timeline = new TimelineView($("timeline"), model);

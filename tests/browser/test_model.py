@@ -205,3 +205,30 @@ def test_model_draws_no_process_from_the_replayed_past(server: Server, watched: 
         "{n: m.processes.size + m.ghosts.size, life: [m.lives.get(201).start, m.lives.get(201).exit.t]}",
     )
     assert got == {"n": 0, "life": [1.0, 8.0]}
+
+
+def test_console_names_a_line_printed_before_its_process_was_known(
+    server: Server, watched: Watched
+) -> None:
+    page = watched.page
+    page.goto(server.base + "/")
+    tags = page.evaluate(
+        """async () => {
+             const { RunModel } = await import('/static/js/state.js');
+             const { ConsoleView } = await import('/static/js/console.js');
+             const el = document.createElement('div');
+             document.body.append(el);
+             const m = new RunModel(100);
+             const view = new ConsoleView(el, document.createElement('span'), (p) => m.labelOf(p));
+             m.on('line', (e) => view.add(e));
+             m.on('label', (pid) => view.relabel(pid, m.labelOf(pid)));
+             const ev = (kind, t, data) => ({type: 'event', run: 'r', t, pid: 7, kind, data});
+             m.apply(ev('stdout', 1.0, {line: 'early'}));        // before anything names pid 7
+             m.apply(ev('spawn', 1.1, {ppid: 100, label: 'Process-1'}));
+             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             m.apply(ev('stdout', 1.2, {line: 'later'}));
+             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             return [...el.querySelectorAll('.tag')].map((t) => t.textContent);
+           }"""
+    )
+    assert tags == ["[7 Process-1]", "[7 Process-1]"]

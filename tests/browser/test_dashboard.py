@@ -68,6 +68,7 @@ def test_run_started_from_the_form_navigates_and_shows_tree_and_result(
     expect(card.locator('dd[data-key="reaped_by_join"]')).to_contain_text("true")
     expect(card.locator('dd[data-key="zombie_seconds"]')).to_have_text(re.compile(r"^\d+(\.\d+)?$"))
     expect(page.locator("#run-badge")).to_have_attribute("data-state", "finished", timeout=30_000)
+    page.wait_for_timeout(700)  # the result card's entrance, for the picture
     watched.screenshot("run-from-form")
     assert watched.errors == []
 

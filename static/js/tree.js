@@ -258,6 +258,10 @@ export class TreeView {
     g.select(".badge").attr("d", shapePath(st.shape, 22)).attr("fill", ghost ? "#999" : st.color);
     g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
     // The PID in the colour its console lines are tagged with.
+    g.select("title").text(
+      [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${p.status} · CPU ${p.cpu_percent ?? 0}%`,
+        `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n"),
+    );
     fitText(g.select(".l1"), `PID ${p.pid}`, NODE_W - TEXT_X - 10);
     g.select(".l1").style("fill", ghost ? null : pidColor(p.pid));
     // The role, unless the label already says it ("forkserver", "resource_tracker").
@@ -300,6 +304,7 @@ function buildNode(g, d) {
     g.append("text").attr("class", "l2").attr("x", 0).attr("y", 24).attr("text-anchor", "middle");
     return;
   }
+  g.append("title"); // the full record, on hover
   const tag = g.append("g").attr("class", "zombie-tag").attr("transform", `translate(${NODE_W / 2},${y})`);
   tag.append("rect").attr("x", -150).attr("y", -34).attr("width", 150).attr("height", 34).attr("rx", 5);
   tag.append("text").attr("x", -75).attr("y", -10).attr("text-anchor", "middle");

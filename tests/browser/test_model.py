@@ -232,3 +232,22 @@ def test_console_names_a_line_printed_before_its_process_was_known(
            }"""
     )
     assert tags == ["[7 Process-1]", "[7 Process-1]"]
+
+
+def test_console_sets_stderr_apart(server: Server, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.base + "/")
+    rows = page.evaluate(
+        """async () => {
+             const { ConsoleView } = await import('/static/js/console.js');
+             const el = document.createElement('div');
+             document.body.append(el);
+             const view = new ConsoleView(el, document.createElement('span'));
+             view.add({pid: 7, label: 'P', stream: 'stdout', line: 'fine', t: 1});
+             view.add({pid: 7, label: 'P', stream: 'stderr', line: 'Traceback', t: 2});
+             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             return [...el.querySelectorAll('.line')].map((row) => [
+               row.dataset.stream, getComputedStyle(row.querySelector('.text')).fontStyle]);
+           }"""
+    )
+    assert rows == [["stdout", "normal"], ["stderr", "italic"]]

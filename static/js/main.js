@@ -159,6 +159,10 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     const badge = $("run-badge");
     badge.dataset.state = run?.state ?? "";
     badge.textContent = run ? t(`state_${run.state}`) : "";
+    // Why it ended, for whoever hovers: "stopped: max_duration (exit -15)".
+    const why = run?.stop_reason ? `: ${run.stop_reason}` : "";
+    const code = run?.returncode != null ? ` (exit ${run.returncode})` : "";
+    badge.title = run ? `${run.state}${why}${code}` : "";
     const lesson = lessonOf();
     $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
     $("tree-watch").textContent = lesson ? pick(lesson.watch) : "";

@@ -139,6 +139,8 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const lessonOf = () => byId.get(model.run?.lesson) ?? controls.selected;
 
   $("run-info").hidden = false;
+  $("tree-empty").dataset.i18n = "tree_waiting";
+  applyStatic($("tree"));
   // Watching a run: the tree gets the room; the lesson list is one click away.
   setLessonsCollapsed(true);
   const link = $("run-link");

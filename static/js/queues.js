@@ -11,7 +11,8 @@ export class QueuesView {
     this.list = list;
     this.model = model;
     this.panels = new Map(); // name -> {root, bar, text, plot, pending}
-    new ResizeObserver(() => this.resize()).observe(list);
+    // Resize on the next frame, so resizing a chart cannot feed back into this observer.
+    new ResizeObserver(() => requestAnimationFrame(() => this.resize())).observe(list);
   }
 
   update(name) {

@@ -217,6 +217,8 @@ const EVENT_HANDLERS = {
   exit(m, msg, data) {
     const life = m.lives.get(msg.pid);
     if (life) life.exit = { t: msg.t, code: data.exitcode };
+    const ghost = m.ghosts.get(msg.pid);
+    if (ghost) ghost.proc.exitcode = data.exitcode; // reported after the sample saw it go
     const p = m.processes.get(msg.pid);
     if (!p) return;
     p.exitcode = data.exitcode;

@@ -43,9 +43,11 @@ class Observation:
 def _gone(st: Stat, m: Member) -> bool:
     """Replaced by a new process with its PID, or being reaped right now.
 
-    While its parent reaps it, a task is "dead" (X) and its PPID reads 0.
+    While its parent reaps it, a task is "dead" (X) and its PPID reads 0 (the
+    kernel's pid_alive() is false once it is detached); no member of a run can
+    otherwise have PPID 0, since all descend from the server in its namespace.
     """
-    return st.create_time != m.create_time or st.status == "dead"
+    return st.create_time != m.create_time or st.status == "dead" or st.ppid == 0
 
 
 def role_of(cmdline: list[str]) -> str:

@@ -139,6 +139,7 @@ class RunWatcher:
                         self._on_found(pid)
                     next_scan = now + self.limits.scan_period
                 if now >= next_tick:
+                    self._on_channel()  # exit codes sent just before a process vanished
                     self._apply(self.sampler.tick(now))
                     self._settle_overdue(now)
                     self._check_limits()
@@ -291,15 +292,14 @@ class RunWatcher:
             self._emit(m.pid, "reap", t, exitcode=m.exitcode if exitcode is None else exitcode)
 
     def _parent_will_report(self, m: Member) -> bool:
-        """Its exit code is unknown but its parent's harness is about to report it.
+        """Its exit code is unknown but its parent's harness may report it in a moment.
 
-        A multiprocessing parent's waitpid() (fork, spawn) is reported with the code;
-        a forkserver reaps silently, and a process we know the code of needs nothing.
+        A multiprocessing parent reports its waitpid() with the code; under forkserver
+        the parent reports the code the forkserver sends it when it polls.
         """
         if self._code(m.pid) is not None or m.record is None:
             return False
-        parent = self.sampler.members.get(m.record.ppid)
-        return parent is not None and parent.role in ("root", "child")
+        return m.record.ppid in self.sampler.members
 
     def _settle_overdue(self, now: float) -> None:
         for m, deadline in list(self._unsettled.values()):

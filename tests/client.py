@@ -100,6 +100,15 @@ class Messages:
                     out.append(p)
         return out
 
+    def labels(self) -> dict[int, str]:
+        """Each process's multiprocessing name, from spawn events and sampled records."""
+        out = {e["pid"]: e["data"].get("label", "") for e in self.events("spawn")}
+        for m in self.items:
+            for p in m.get("processes", []) + m.get("changed", []):
+                if p["label"]:
+                    out[p["pid"]] = p["label"]
+        return out
+
     def root_pid(self) -> int:
         spawns = [e for e in self.events("spawn") if e["data"].get("role") == "root"]
         assert spawns, "no spawn event for the run's root"

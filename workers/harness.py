@@ -12,11 +12,13 @@ import io
 import json
 import multiprocessing
 import multiprocessing.popen_fork
+import multiprocessing.popen_forkserver
 import multiprocessing.process
 import multiprocessing.util
 import os
 import socket
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -88,9 +90,11 @@ def value(name: str, val: Any) -> None:
     emit("value", name=name, value=val)
 
 
-def queue_depth(q: Any, maxsize: int, name: str = "queue") -> None:
-    """Report a queue's depth (``qsize()``) against its capacity."""
-    emit("queue", name=name, depth=q.qsize(), maxsize=maxsize)
+def queue_depth(q: Any, maxsize: int, name: str = "queue") -> int:
+    """Report a queue's depth (``qsize()``) against its capacity; the depth reported."""
+    depth: int = q.qsize()
+    emit("queue", name=name, depth=depth, maxsize=maxsize)
+    return depth
 
 
 def result(**keys: Any) -> None:
@@ -108,8 +112,14 @@ def sleep(seconds: float) -> None:
 
 
 def run_dir() -> str:
-    """A temporary directory that belongs to this run (removed when it ends)."""
-    return os.environ.get(ENV_RUN_DIR) or os.getcwd()
+    """A temporary directory that belongs to this run (the server removes it at the end).
+
+    Run from a terminal, the first call makes one, which the lesson's children inherit.
+    """
+    path = os.environ.get(ENV_RUN_DIR)
+    if not path:
+        path = os.environ[ENV_RUN_DIR] = tempfile.mkdtemp(prefix="procviz-lesson-")
+    return path
 
 
 class _TaggedStream(io.TextIOBase):
@@ -175,6 +185,7 @@ def _after_fork_in_child() -> None:
 _original_start = multiprocessing.process.BaseProcess.start
 _original_bootstrap = multiprocessing.process.BaseProcess._bootstrap  # type: ignore[attr-defined]
 _original_poll = multiprocessing.popen_fork.Popen.poll
+_original_forkserver_poll = multiprocessing.popen_forkserver.Popen.poll
 _original_spawnv = multiprocessing.util.spawnv_passfds
 
 
@@ -211,6 +222,15 @@ def _poll(self: Any, flag: int = os.WNOHANG) -> int | None:
     return code
 
 
+def _forkserver_poll(self: Any, flag: int = os.WNOHANG) -> int | None:
+    before = self.returncode
+    code: int | None = _original_forkserver_poll(self, flag)
+    if before is None and code is not None:
+        # The forkserver reaped the child and sent its exit code to this parent.
+        emit("reap", pid=self.pid, exitcode=code, by="forkserver")
+    return code
+
+
 def install() -> None:
     """Tag this process's stdout/stderr and report process starts, exits and reaps."""
     global _installed
@@ -222,6 +242,7 @@ def install() -> None:
     multiprocessing.process.BaseProcess.start = _start  # type: ignore[method-assign]
     multiprocessing.process.BaseProcess._bootstrap = _bootstrap  # type: ignore[attr-defined]
     multiprocessing.popen_fork.Popen.poll = _poll  # type: ignore[method-assign]
+    multiprocessing.popen_forkserver.Popen.poll = _forkserver_poll  # type: ignore[method-assign]
     multiprocessing.util.spawnv_passfds = _spawnv_passfds
     os.register_at_fork(before=_flush_streams, after_in_child=_after_fork_in_child)
 

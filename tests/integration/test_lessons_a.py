@@ -25,19 +25,9 @@ def result(got: Messages, *keys: str) -> dict[str, Any]:
     return {k: data[k] for k in keys}
 
 
-def labels(got: Messages) -> dict[int, str]:
-    """Each process's multiprocessing name, from spawn events and sampled records."""
-    out = {e["pid"]: e["data"].get("label", "") for e in got.events("spawn")}
-    for m in got.items:
-        for p in m.get("processes", []) + m.get("changed", []):
-            if p["label"]:
-                out[p["pid"]] = p["label"]
-    return out
-
-
 def pid_of(got: Messages, label: str) -> int:
-    pids = [pid for pid, name in labels(got).items() if name == label]
-    assert len(pids) == 1, f"expected one process named {label!r}: {labels(got)}"
+    pids = [pid for pid, name in got.labels().items() if name == label]
+    assert len(pids) == 1, f"expected one process named {label!r}: {got.labels()}"
     return pids[0]
 
 
@@ -77,7 +67,7 @@ def os_parent_is(got: Messages, pid: int, parent: int, start_method: str) -> boo
 
 def alive_counts(got: Messages, prefix: str) -> list[int]:
     """How many processes named ``prefix``-N exist after each spawn/exit event, in order."""
-    names = labels(got)
+    names = got.labels()
     alive: set[int] = set()
     counts = []
     for m in got.events():
@@ -127,7 +117,7 @@ def test_create_process_both_ways_give_real_children_that_stream_their_lines(
     for child, who in zip(children, ("jia", "yi"), strict=True):
         pid = child["pid"]
         # The OS agrees with what the child saw: its sampled name and PPID.
-        assert labels(got)[pid] == child["name"]
+        assert got.labels()[pid] == child["name"]
         assert ppids(got, pid) == {child["ppid"]}
         assert os_parent_is(got, pid, root, start_method)
         lines = got.lines(pid)
@@ -252,7 +242,7 @@ def test_sync_async_main_blocks_then_works_while_the_pool_serves_it(server: Serv
     serving = next(e for e in got.events("stdout") if "serving customer-4" in e["data"]["line"])
     teller = serving["pid"]
     assert teller != root
-    assert labels(got)[teller].endswith("PoolWorker-1")
+    assert got.labels()[teller].endswith("PoolWorker-1")
     assert ppids(got, teller) == {root}
     # While the teller served customer-4, main did units of its own work before the callback.
     start = got.items.index(serving)

@@ -104,3 +104,17 @@ def test_role_of_knows_the_start_methods_helpers() -> None:
         == "resource_tracker"
     )
     assert role_of(["python", "-m", "workers.run", "zombie"]) == "child"
+
+
+def test_sampler_counts_a_task_being_reaped_as_gone() -> None:
+    os_ = FakeReader()
+    os_.table = {10: stat(10, 1), 11: stat(11, 10), 12: stat(12, 10)}
+    s = Sampler(os_, root_pid=10)
+    for pid in (10, 11, 12):
+        s.add(pid)
+    s.tick(0.0)
+    os_.table[11] = stat(11, 0, status="zombie")  # detached while its parent reaps it
+    os_.table[12] = stat(12, 10, status="dead")
+    obs = s.tick(0.05)
+    assert sorted(obs.removed) == [11, 12]
+    assert obs.reparented == [] and obs.changed == []

@@ -226,10 +226,16 @@ const EVENT_HANDLERS = {
     if (p.provisional) m.toGhost(msg.pid, performance.now(), msg.t);
     m.emit("processes");
   },
-  reap(m, msg) {
+  reap(m, msg, data) {
     // The reap is the exact end of a life; a sample noticing the PID gone comes later.
     const life = m.lives.get(msg.pid);
     if (life && (life.end == null || msg.t < life.end)) life.end = msg.t;
+    // waitpid() is where the exit status is known for sure.
+    if (data.exitcode != null) {
+      const p = m.processes.get(msg.pid) ?? m.ghosts.get(msg.pid)?.proc;
+      if (p && p.exitcode == null) p.exitcode = data.exitcode;
+      if (life && life.exit?.code == null) life.exit = { t: life.exit?.t ?? msg.t, code: data.exitcode };
+    }
     if (m.processes.has(msg.pid)) {
       m.toGhost(msg.pid, performance.now(), msg.t);
       m.emit("processes");

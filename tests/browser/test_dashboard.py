@@ -377,3 +377,22 @@ def test_unknown_run_says_so_and_stops_retrying(server: Server, watched: Watched
     expect(page.locator("#conn")).to_have_attribute("data-status", "offline")
     # The browser itself logs the 404 of the REST check; nothing else may go wrong.
     assert all("404" in e for e in watched.errors), watched.errors
+
+
+def test_page_loads_nothing_from_outside_the_server(server: Server, watched: Watched) -> None:
+    page = watched.page
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("websocket", lambda ws: requested.append(ws.url))
+    run = start_run(server, "zombie", {"speed": 4})
+    page.goto(f"{server.base}/runs/{run['id']}")
+    expect(page.locator("#conn")).to_have_attribute("data-status", "live", timeout=10_000)
+    page.goto(server.base + "/")
+    expect(page.locator("#code-body .highlight")).to_be_visible(timeout=10_000)
+    wait_state(server, run["id"], ENDED, timeout=30)
+    # Classrooms are often offline: d3, uPlot, styles and data all come from this server.
+    outside = [u for u in requested if not u.startswith((server.base, server.ws_base, "data:"))]
+    assert outside == []
+    assert any("/vendor/d3/" in u for u in requested)
+    assert any("/vendor/uplot/" in u for u in requested)
+    assert watched.errors == []

@@ -25,6 +25,8 @@ PY_STAMP := $(VENV)/.procviz-installed
 # npm ci (npm >= 7) writes this hidden lockfile; we touch it so its time is "installed at".
 NODE_STAMP := node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
+# Chinese glyphs for the browser tests' screenshots (the page is bilingual).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
@@ -41,7 +43,7 @@ run: $(PY_STAMP) $(NODE_STAMP)
 
 # Prerequisites are made left to right: everything installed, then lint, then pytest.
 # pytest exits 5 when it collected nothing: that fails here too, and says why.
-test: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) lint
+test: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) $(CJK_FONT) lint
 	$(BIN)/pytest || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	  exit $$rc; }
@@ -75,7 +77,11 @@ $(NODE_STAMP): package-lock.json package.json
 
 # A file target: nothing to do when Chromium is already there. Precious, so a failed
 # apt-get never makes .DELETE_ON_ERROR remove a system file.
-.PRECIOUS: $(CHROMIUM)
+.PRECIOUS: $(CHROMIUM) $(CJK_FONT)
+$(CJK_FONT):
+	$(APT_GET) update
+	$(APT_GET) install -y fonts-wqy-microhei
+
 $(CHROMIUM):
 	$(APT_GET) update
 	$(APT_GET) install -y chromium

@@ -27,7 +27,7 @@ class Param:
     name: str
     type: str  # "number" | "integer" | "boolean" | "string"
     default: Any
-    description: str
+    description: Mapping[str, str]  # {"en": ..., "zh": ...}
     minimum: float | None = None
     maximum: float | None = None
     enum: tuple[str, ...] | None = None
@@ -36,7 +36,8 @@ class Param:
         out: dict[str, Any] = {
             "type": self.type,
             "default": self.default,
-            "description": self.description,
+            "description": self.description["en"],
+            "x-description": dict(self.description),  # the page's language picks
         }
         if self.minimum is not None:
             out["minimum"] = self.minimum
@@ -73,12 +74,22 @@ class Param:
 
 
 COMMON_PARAMS = (
-    Param("speed", "number", 1.0, "Scales every sleep: 10 runs ten times faster.", 0.1, 20),
+    Param(
+        "speed",
+        "number",
+        1.0,
+        {
+            "en": "Scales every sleep: 10 runs ten times faster.",
+            "zh": "所有 sleep 按此缩放：10 表示快十倍。",
+        },
+        0.1,
+        20,
+    ),
     Param(
         "start_method",
         "string",
         "fork",
-        "How multiprocessing starts children.",
+        {"en": "How multiprocessing starts children.", "zh": "multiprocessing 创建子进程的方式。"},
         enum=START_METHODS,
     ),
 )

@@ -174,7 +174,7 @@ export class Controls {
     hint.className = "field-hint";
     const range = spec.minimum != null || spec.maximum != null ? ` (${spec.minimum ?? "…"}–${spec.maximum ?? "…"})` : "";
     // A description may come as plain text or as {en, zh}.
-    hint.textContent = `${pick(spec.description)}${range}`;
+    hint.textContent = `${pick(spec["x-description"] ?? spec.description)}${range}`;
     const err = document.createElement("span");
     err.className = "field-error";
     err.id = `${id}-error`;

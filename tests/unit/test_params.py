@@ -36,7 +36,7 @@ def test_validate_names_the_field_and_why(raw: dict[str, object], field: str, wh
 
 
 def test_integer_params_refuse_fractions_and_booleans() -> None:
-    p = catalog.Param("n", "integer", 1, "count", 1, 64)
+    p = catalog.Param("n", "integer", 1, {"en": "count", "zh": "个数"}, 1, 64)
     assert p.validate(3.0) == 3
     for bad in (2.5, True, "3", 65, 0):
         with pytest.raises(ParamError):
@@ -51,3 +51,6 @@ def test_every_lesson_has_both_languages_and_its_result_keys() -> None:
             assert set(text) == {"en", "zh"}, lesson_id
         assert lesson.result_keys
         lesson.validate({})  # every default is valid
+        for param in lesson.all_params:
+            described = param.schema()["x-description"]
+            assert set(described) == {"en", "zh"} and all(described.values()), param.name

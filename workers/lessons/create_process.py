@@ -26,7 +26,16 @@ LESSON = Lesson(
         "zh": "start() 只是请操作系统创建一个新进程；主进程立刻往下走，不等子进程。",
     },
     result_keys=("children",),
-    params=(Param("seconds", "number", 3.0, "How long each child sleeps (s).", 0.1, 30),),
+    params=(
+        Param(
+            "seconds",
+            "number",
+            3.0,
+            {"en": "How long each child sleeps (s).", "zh": "每个子进程睡多久（秒）。"},
+            0.1,
+            30,
+        ),
+    ),
 )
 
 

@@ -31,8 +31,22 @@ LESSON = Lesson(
     result_keys=("daemon_finished", "daemon_alive_after_parent"),
     params=(
         # The daemon always outlives its parent's lifetime: that is the lesson.
-        Param("parent_seconds", "number", 2.0, "How long the parent lives (s).", 0.5, 5),
-        Param("daemon_seconds", "number", 10.0, "How long the daemon would sleep (s).", 6, 60),
+        Param(
+            "parent_seconds",
+            "number",
+            2.0,
+            {"en": "How long the parent lives (s).", "zh": "父进程活多久（秒）。"},
+            0.5,
+            5,
+        ),
+        Param(
+            "daemon_seconds",
+            "number",
+            10.0,
+            {"en": "How long the daemon would sleep (s).", "zh": "守护进程本要睡多久（秒）。"},
+            6,
+            60,
+        ),
     ),
 )
 

@@ -27,7 +27,17 @@ LESSON = Lesson(
     },
     result_keys=("parent_money", "child_money"),
     params=(
-        Param("hold", "number", 2.0, "How long the child lives after its change (s).", 0.5, 30),
+        Param(
+            "hold",
+            "number",
+            2.0,
+            {
+                "en": "How long the child lives after its change (s).",
+                "zh": "子进程改完变量后还活多久（秒）。",
+            },
+            0.5,
+            30,
+        ),
     ),
 )
 

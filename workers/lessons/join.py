@@ -29,7 +29,19 @@ LESSON = Lesson(
         "zh": "join() 让父进程等这个子进程结束；在哪里调用它，决定了哪些进程同时运行。",
     },
     result_keys=("serial_seconds", "parallel_seconds"),
-    params=(Param("children", "integer", 3, "How many children (child i sleeps i s).", 1, 8),),
+    params=(
+        Param(
+            "children",
+            "integer",
+            3,
+            {
+                "en": "How many children (child i sleeps i s).",
+                "zh": "子进程个数（第 i 个睡 i 秒）。",
+            },
+            1,
+            8,
+        ),
+    ),
 )
 
 

@@ -27,7 +27,14 @@ LESSON = Lesson(
     },
     result_keys=("orphan_pid", "old_ppid", "new_ppid"),
     params=(
-        Param("child_seconds", "number", 3.0, "How long the orphan keeps running (s).", 1, 30),
+        Param(
+            "child_seconds",
+            "number",
+            3.0,
+            {"en": "How long the orphan keeps running (s).", "zh": "孤儿进程继续运行多久（秒）。"},
+            1,
+            30,
+        ),
     ),
 )
 

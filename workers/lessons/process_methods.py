@@ -30,7 +30,16 @@ LESSON = Lesson(
         "zh": "terminate() 只是发出 SIGTERM；join()（waitpid）之后才确定它死了、怎么死的。",
     },
     result_keys=("pid_matches", "alive_before", "alive_after", "exitcode"),
-    params=(Param("child_sleep", "number", 30.0, "How long the child would sleep (s).", 5, 60),),
+    params=(
+        Param(
+            "child_sleep",
+            "number",
+            30.0,
+            {"en": "How long the child would sleep (s).", "zh": "子进程本要睡多久（秒）。"},
+            5,
+            60,
+        ),
+    ),
 )
 
 

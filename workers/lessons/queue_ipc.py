@@ -33,7 +33,16 @@ LESSON = Lesson(
         "zh": "队列满了 put() 阻塞，空了 get() 阻塞；先进先出。",
     },
     result_keys=("max_depth", "maxsize", "empty_raised", "order_kept"),
-    params=(Param("pause", "number", 3.0, "How long main waits before getting (s).", 0.5, 30),),
+    params=(
+        Param(
+            "pause",
+            "number",
+            3.0,
+            {"en": "How long main waits before getting (s).", "zh": "主进程等多久再取（秒）。"},
+            0.5,
+            30,
+        ),
+    ),
 )
 
 

@@ -35,7 +35,16 @@ LESSON = Lesson(
         "阻塞/非阻塞说的是等的时候在干什么（什么都不做，还是做自己的事）。",
     },
     result_keys=("sync_seconds", "async_seconds", "main_work_done_while_waiting"),
-    params=(Param("task_seconds", "number", 2.0, "How long the teller takes (s).", 0.5, 10),),
+    params=(
+        Param(
+            "task_seconds",
+            "number",
+            2.0,
+            {"en": "How long the teller takes (s).", "zh": "柜员办一笔业务要多久（秒）。"},
+            0.5,
+            10,
+        ),
+    ),
 )
 
 UNIT = 0.1  # one unit of main's own work, in seconds (scaled by speed like sleep)

@@ -33,8 +33,22 @@ LESSON = Lesson(
     },
     result_keys=("clients", "max_concurrent_handlers", "echo_ok"),
     params=(
-        Param("clients", "integer", 5, "Number of client processes.", 1, 64),
-        Param("messages", "integer", 3, "Messages each client sends.", 1, 10),
+        Param(
+            "clients",
+            "integer",
+            5,
+            {"en": "Number of client processes.", "zh": "客户端进程个数。"},
+            1,
+            64,
+        ),
+        Param(
+            "messages",
+            "integer",
+            3,
+            {"en": "Messages each client sends.", "zh": "每个客户端发几条消息。"},
+            1,
+            10,
+        ),
     ),
 )
 

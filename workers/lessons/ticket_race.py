@@ -33,8 +33,23 @@ LESSON = Lesson(
     },
     result_keys=("tickets_at_start", "sold", "tickets_left", "lock"),
     params=(
-        Param("buyers", "integer", 10, "Number of buyer processes.", 1, 64),
-        Param("lock", "boolean", False, "Wrap buy() in a multiprocessing Lock."),
+        Param(
+            "buyers",
+            "integer",
+            10,
+            {"en": "Number of buyer processes.", "zh": "买票进程个数。"},
+            1,
+            64,
+        ),
+        Param(
+            "lock",
+            "boolean",
+            False,
+            {
+                "en": "Wrap buy() in a multiprocessing Lock.",
+                "zh": "用 multiprocessing 的 Lock 把 buy() 包起来。",
+            },
+        ),
     ),
 )
 

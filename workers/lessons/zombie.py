@@ -28,7 +28,16 @@ LESSON = Lesson(
         "zh": "子进程死后仍占着 PID 和退出状态，直到父进程回收（wait）它。",
     },
     result_keys=("zombie_seconds", "reaped_by_join"),
-    params=(Param("parent_sleep", "number", 3.0, "How long the parent sleeps (s).", 0.5, 30),),
+    params=(
+        Param(
+            "parent_sleep",
+            "number",
+            3.0,
+            {"en": "How long the parent sleeps (s).", "zh": "父进程睡多久（秒）。"},
+            0.5,
+            30,
+        ),
+    ),
 )
 
 

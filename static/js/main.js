@@ -2,20 +2,30 @@
 
 import { api, captureToken } from "./api.js";
 import { CodeView } from "./code.js";
+import { CodeTracker } from "./codetrack.js";
 import { Connection, wsUrl } from "./connection.js";
 import { ConsoleView } from "./console.js";
 import { Controls, lessonHeading } from "./controls.js";
+import { ExportMenu, drawnTimeline } from "./export.js";
+import { Follower, isPresenter } from "./follow.js";
 import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
+import { Keys, toggleFullscreen } from "./keys.js";
+import { LessonBrief } from "./lessonbrief.js";
+import { holdTreeWhilePaused, PauseBar } from "./pausebar.js";
+import { onDisplayChange, setupDisplay, toggleProjector, toggleTheme } from "./projector.js";
 import { QueuesView } from "./queues.js";
-import { REPLAY_SPEEDS, Replayer } from "./replay.js";
+import { startReplay } from "./player.js";
+import { REPLAY_SPEEDS } from "./replay.js";
 import { ResultView } from "./result.js";
 import { RunsList } from "./runs.js";
+import { ShareCard } from "./share.js";
 import { SignalMenu } from "./signals.js";
 import { RunModel, TERMINAL_STATES } from "./state.js";
 import { LEGEND_ORDER, shapePath, statusStyle } from "./status.js";
 import { load, save } from "./store.js";
 import { TimelineView } from "./timeline.js";
 import { TreeView } from "./tree.js";
+import { ViewGate } from "./viewgate.js";
 
 const $ = (id) => document.getElementById(id);
 const LAST_LESSON_KEY = "procviz.lesson";
@@ -113,6 +123,8 @@ function main() {
   renderLegend();
   setConn("idle");
   setupLessonsToggle();
+  const lecture = setupLectureHall(rerender);
+  setupAudience(runId);
 
   if (!runId) {
     const first = initialLesson(lessons);
@@ -120,21 +132,63 @@ function main() {
     const runs = new RunsList($("recent-runs"), $("recent-list"), byId);
     rerender.push(() => runs.render());
     document.title = "procviz";
+    lecture.space = () => $("run-btn").click();
     return;
   }
-  watchRun(runId, serverPid, { byId, controls, rerender });
+  Object.assign(lecture, watchRun(runId, serverPid, { byId, controls, rerender }));
+}
+
+/** Projector mode, theme and the keyboard; a run page adds pausing the view. */
+function setupLectureHall(rerender) {
+  const relabel = setupDisplay({ projectorBtn: $("projector-toggle"), themeBtn: $("theme-toggle") });
+  const actions = {
+    space: null,
+    step: null,
+    live: null,
+    stop: () => [$("stop-run"), $("stop-btn")].find((b) => !b.disabled)?.click(),
+    projector: toggleProjector,
+    theme: toggleTheme,
+    lang: () => setLang(lang() === "zh" ? "en" : "zh"),
+    fullscreen: toggleFullscreen,
+  };
+  const keys = new Keys(actions);
+  rerender.push(relabel, () => keys.relabel());
+  return actions;
+}
+
+/** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs. */
+function setupAudience(runId) {
+  new ShareCard(document.querySelector(".panel-side"), runId);
+  if (isPresenter()) return;
+  document.body.classList.add("viewer");
+  new Follower(document.querySelector(".topbar-right"), runId);
+  const explain = () => {
+    for (const b of [$("stop-run"), $("stop-btn")]) b.title = t("viewer_cannot_stop");
+  };
+  explain();
+  onLangChange(explain);
 }
 
 const replayingNow = () => new URL(location.href).searchParams.has("replay");
 
 function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const model = new RunModel(serverPid);
+  // Pausing the view holds the server's messages here; the run itself goes on.
+  const gate = new ViewGate((msg) => model.apply(msg));
   const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() && !replayingNow() });
   const tree = new TreeView($("tree"), model, { onNodeClick: (proc, ev) => menu.open(proc, ev) });
   const consoleView = new ConsoleView($("console"), $("console-count"), (pid) => model.labelOf(pid));
   const queues = new QueuesView($("queues"), $("queue-list"), model);
   const result = new ResultView($("result-card"), $("punchline"), $("result-keys"));
   const timeline = new TimelineView($("timeline"), model);
+  holdTreeWhilePaused(gate, tree, model);
+  new CodeTracker($("code-body"), model);
+  const brief = new LessonBrief($("lesson-brief"));
+  onDisplayChange(() => {
+    // Larger type: let the tree measure its labels again.
+    for (const el of $("tree").querySelectorAll("text[data-fit]")) el.removeAttribute("data-fit");
+    tree.schedule();
+  });
   setupTabs((name) => timeline.setVisible(name === "timeline"));
   const lessonOf = () => byId.get(model.run?.lesson) ?? controls.selected;
 
@@ -146,6 +200,10 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const link = $("run-link");
   link.href = `/runs/${encodeURIComponent(runId)}`;
   link.textContent = new URL(link.href, location.href).href;
+  new ExportMenu($("copy-link"), runId, {
+    tree: () => $("tree").querySelector("svg.tree-svg"),
+    timeline: () => drawnTimeline(timeline),
+  });
   $("copy-link").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(link.textContent);
@@ -168,6 +226,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     const lesson = lessonOf();
     $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
     $("tree-watch").textContent = lesson ? pick(lesson.watch) : "";
+    brief.show(lesson);
     document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
     controls.setRunState(replayingNow() ? "replay" : run?.state);
     if (model.isTerminal()) $("replay-controls").hidden = false;
@@ -203,11 +262,24 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   setupReplayControls(runId, replaying ? replaySpeed : 1, replaying);
   let source;
   if (replaying) {
-    source = new Replayer(runId, { onMessage: (msg) => model.apply(msg), onStatus: setConn });
-    source.start(replaySpeed);
+    source = startReplay(runId, replaySpeed, {
+      model,
+      apply: (msg) => model.apply(msg),
+      setConn,
+      host: document.querySelector("main.layout"),
+      // A seek back starts from nothing: empty what the model does not redraw by itself.
+      reset: () => {
+        consoleView.clear();
+        queues.clear();
+        result.show(null, lessonOf());
+        $("limit-banner").hidden = true;
+        tree.schedule();
+      },
+      redraw: () => timeline.draw(),
+    });
   } else {
     source = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
-      onMessage: (msg) => model.apply(msg),
+      onMessage: (msg) => gate.push(msg),
       onStatus: (status, info) => {
         setConn(status);
         // The server does not know this run (it was restarted): say so instead of retrying.
@@ -216,15 +288,19 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
           $("limit-banner").hidden = false;
         }
       },
-      isFinished: () => TERMINAL_STATES.has(model.run?.state),
+      // The newest state received, even while the view is paused and has not shown it yet.
+      isFinished: () => TERMINAL_STATES.has(gate.lastRunState ?? model.run?.state),
     });
     source.open();
   }
-  window.procviz = { model, source };
+  window.procviz = { model, source, gate };
+  const pauseBar = replaying ? null : new PauseBar(gate, { button: $("pause-view"), host: $("tree") });
+  if (pauseBar) rerender.push(() => pauseBar.render());
 
   // The REST view tells us quickly whether the run exists and which lesson it is.
   api("GET", `/api/runs/${encodeURIComponent(runId)}`).then((res) => {
-    if (res.status === 404) {
+    // A recording from an earlier server process replays, though this server no longer knows the run.
+    if (res.status === 404 && !replaying) {
       $("limit-banner").textContent = t("run_not_found");
       $("limit-banner").hidden = false;
       if (!replaying) source.close();
@@ -238,6 +314,13 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
       model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data });
     }
   });
+
+  if (replaying) {
+    // A replay has its own clock: Space pauses and plays it, when the replayer can.
+    const toggle = () => (source.playing ? source.pause?.() : source.play?.());
+    return { space: toggle, step: null, live: null };
+  }
+  return { space: () => gate.toggle(), step: () => gate.step(), live: () => gate.live() };
 }
 
 function setLessonsCollapsed(collapsed) {

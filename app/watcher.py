@@ -67,7 +67,7 @@ class _Lifecycle:
 
     spawned: set[tuple[int, float]] = field(default_factory=set)
     exit_codes: dict[int, int] = field(default_factory=dict)  # from the harness, by pid
-    reaped: set[int] = field(default_factory=set)
+    reaped: set[tuple[int, float]] = field(default_factory=set)
 
 
 class RunWatcher:
@@ -213,24 +213,10 @@ class RunWatcher:
 
     # -- lifecycle -----------------------------------------------------------------
 
-    def _follow(self, pid: int, label: str, t: float, role: str = "") -> Member | None:
+    def _follow(self, pid: int, label: str, t: float, role: str = "") -> None:
         m = self.sampler.add(pid, label=label, role=role, now=time.monotonic())
-        if m is None:
-            return None
-        if (m.pid, m.create_time) not in self.life.spawned:
-            self.life.spawned.add((m.pid, m.create_time))
-            ppid = self.sampler.reader.read(pid)
-            self._emit(
-                pid,
-                "spawn",
-                t,
-                ppid=ppid.ppid if ppid else None,
-                label=m.label,
-                role=m.role,
-                create_time=m.create_time,
-            )
-            self._watch(pid)
-        return m
+        if m is not None:
+            self._announce(m, t)
 
     def _on_spawn(self, event: Event) -> None:
         data = event.data
@@ -238,24 +224,33 @@ class RunWatcher:
 
     def _on_found(self, pid: int) -> None:
         m = self.sampler.members.get(pid)
-        if m is not None and (m.pid, m.create_time) not in self.life.spawned:
-            self.life.spawned.add((m.pid, m.create_time))
-            st = self.sampler.reader.read(pid)
-            ppid = st.ppid if st else None
-            self._emit(pid, "spawn", ppid=ppid, label=m.label, role=m.role, found_by="scan")
-            self._watch(pid)
+        if m is not None:
+            self._announce(m, None, found_by="scan")
+
+    def _announce(self, m: Member, t: float | None, **extra: object) -> None:
+        """The spawn event, once per identity, and a pidfd to see its exit."""
+        if (m.pid, m.create_time) in self.life.spawned:
+            return
+        self.life.spawned.add((m.pid, m.create_time))
+        st = self.sampler.reader.read(m.pid)
+        ppid = st.ppid if st else None
+        self._emit(
+            m.pid,
+            "spawn",
+            t,
+            ppid=ppid,
+            label=m.label,
+            role=m.role,
+            create_time=m.create_time,
+            **extra,
+        )
+        self._watch(m.pid)
 
     def _on_reaped(self, pid: int, exitcode: int | None, t: float) -> None:
-        if pid in self._unsettled:
-            self._settle(self._unsettled[pid][0], exitcode, t)
-            return
-        m = self.sampler.members.get(pid)
-        if m is not None and not m.exited:
-            m.exited, m.exitcode = True, exitcode
-            self._emit(pid, "exit", t, exitcode=exitcode)
-        if pid not in self.life.reaped:
-            self.life.reaped.add(pid)
-            self._emit(pid, "reap", t, exitcode=exitcode)
+        pending = self._unsettled.get(pid)
+        m = pending[0] if pending else self.sampler.members.get(pid)
+        if m is not None:  # else: already reported
+            self._settle(m, exitcode, t)
 
     def _root_exited(self) -> None:
         code = self.popen.poll()  # our own child: we reap it
@@ -272,7 +267,7 @@ class RunWatcher:
             self._emit(pid, "adopt", old_ppid=old, new_ppid=new, adopter=adopter)
         for m in obs.gone:
             self._unwatch(m.pid)
-            if m.exited or m.pid in self.life.reaped or not self._parent_will_report(m):
+            if m.exited or not self._parent_will_report(m):
                 self._settle(m, None)
             else:
                 self._unsettled[m.pid] = (m, time.monotonic() + SETTLE_WAIT)
@@ -287,8 +282,8 @@ class RunWatcher:
             m.exited = True
             m.exitcode = exitcode if exitcode is not None else self._code(m.pid)
             self._emit(m.pid, "exit", t, exitcode=m.exitcode)
-        if m.pid not in self.life.reaped:
-            self.life.reaped.add(m.pid)
+        if (m.pid, m.create_time) not in self.life.reaped:
+            self.life.reaped.add((m.pid, m.create_time))
             self._emit(m.pid, "reap", t, exitcode=m.exitcode if exitcode is None else exitcode)
 
     def _parent_will_report(self, m: Member) -> bool:

@@ -25,6 +25,19 @@ def _parse_param(text: str) -> tuple[str, Any]:
         return name, raw  # a bare word: a string parameter such as start_method=spawn
 
 
+def startup_lines(settings: Settings) -> list[str]:
+    """What the server says at start: where it is and, if control needs it, the token."""
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = f"http://{shown}:{settings.port}/"
+    lines = [f"procviz: dashboard on {url}"]
+    if settings.token_required:
+        lines += [
+            f"procviz: presenter URL (controls runs): {url}?token={settings.token}",
+            "procviz: viewers open the page without the token and watch read-only",
+        ]
+    return lines
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -32,12 +45,7 @@ def serve(settings: Settings) -> int:
 
     settings = settings.with_token()
     api = create_app(settings)
-    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    url = f"http://{shown}:{settings.port}/"
-    print(f"procviz: dashboard on {url}", flush=True)
-    if settings.token_required:
-        print(f"procviz: presenter URL (controls runs): {url}?token={settings.token}", flush=True)
-        print("procviz: viewers open the page without the token and watch read-only", flush=True)
+    print("\n".join(startup_lines(settings)), flush=True)
     uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning")
     return 0
 

@@ -29,3 +29,15 @@ def test_token_required_beyond_loopback_and_generated() -> None:
     assert wide.token_required and wide.token and len(wide.token) >= 20
     assert Settings(host="127.0.0.1", token="t").token_required
     assert Settings(host="127.0.0.1").with_token().token is None
+
+
+def test_startup_lines_print_a_presenter_url_with_the_generated_token() -> None:
+    from app.cli import startup_lines
+
+    wide = Settings(host="0.0.0.0", port=8000).with_token()
+    lines = startup_lines(wide)
+    assert lines[0] == "procviz: dashboard on http://127.0.0.1:8000/"
+    assert lines[1].endswith(f"http://127.0.0.1:8000/?token={wide.token}")
+    assert startup_lines(Settings(host="127.0.0.1", port=8000)) == [
+        "procviz: dashboard on http://127.0.0.1:8000/"
+    ]

@@ -71,6 +71,14 @@ export class ConsoleView {
     this.el.append(row);
   }
 
+  /** Empty the console (a replay seeking back starts again from the first line). */
+  clear() {
+    this.pending.length = 0;
+    this.el.replaceChildren();
+    this.total = 0;
+    this.updateCount();
+  }
+
   updateCount() {
     this.countEl.textContent = this.total ? `${this.total} ${t(this.total === 1 ? "line" : "lines")}` : "";
   }

@@ -90,6 +90,16 @@ export class QueuesView {
     panel.plot.setData([q.points.map((p) => p[0]), q.points.map((p) => p[1])]);
   }
 
+  /** Forget every queue (a replay seeking back starts again from an empty model). */
+  clear() {
+    for (const panel of this.panels.values()) {
+      panel.plot.destroy();
+      panel.root.remove();
+    }
+    this.panels.clear();
+    this.section.hidden = true;
+  }
+
   resize() {
     for (const panel of this.panels.values()) {
       const w = panel.chartEl.clientWidth;

@@ -1,0 +1,99 @@
+// Viewers follow the presenter: when the presenter starts a run, every viewer's page moves to it.
+// The lobby WebSocket says which run is current, on connect and on every new run.
+
+import { api, token } from "./api.js";
+import { Connection, wsUrl } from "./connection.js";
+import { applyStatic, onLangChange, t } from "./i18n.js";
+
+const ACTIVE = new Set(["starting", "running"]);
+const FOLLOW_KEY = "procviz.follow"; // per tab: a student who turned it off keeps it off while here
+
+/** The presenter holds the token, or the server asks for none (then everyone may control). */
+export function isPresenter() {
+  return document.body.dataset.tokenRequired !== "true" || Boolean(token());
+}
+
+function followWanted() {
+  try {
+    return sessionStorage.getItem(FOLLOW_KEY) !== "off";
+  } catch {
+    return true;
+  }
+}
+
+function rememberFollow(on) {
+  try {
+    sessionStorage.setItem(FOLLOW_KEY, on ? "on" : "off");
+  } catch {
+    // Without storage it is remembered on this page only.
+  }
+}
+
+export class Follower {
+  /**
+   * @param {HTMLElement} banner the viewer's "viewing only" banner: the switch goes on its line
+   * @param {string|null} runId the run this page shows, if any
+   */
+  constructor(banner, runId) {
+    const toggle = document.createElement("label");
+    toggle.className = "follow";
+    toggle.id = "follow";
+    toggle.innerHTML = `<input type="checkbox" id="follow-toggle"><span class="follow-dot" aria-hidden="true"></span><span data-i18n="follow_presenter"></span>`;
+    // One strip under the top bar (which is full already): what a viewer can and cannot do.
+    const strip = document.createElement("div");
+    strip.className = "viewer-strip";
+    banner.before(strip);
+    strip.append(banner, toggle);
+    this.toggle = toggle;
+    this.box = toggle.querySelector("input");
+    this.runId = runId;
+    this.current = undefined; // the presenter's run as last heard; undefined before the first word
+    this.box.checked = followWanted();
+    this.box.addEventListener("change", () => {
+      rememberFollow(this.box.checked);
+      this.render();
+      // Turned back on: catch up with where the presenter is now.
+      if (this.box.checked && this.current) this.consider(this.current, true);
+    });
+    applyStatic(toggle);
+    const hint = () => {
+      toggle.title = t("follow_hint");
+    };
+    hint();
+    onLangChange(hint);
+    this.conn = new Connection(wsUrl("/ws/lobby"), {
+      onMessage: (msg) => this.onMessage(msg),
+      onStatus: (status) => {
+        toggle.dataset.conn = status;
+      },
+      isFinished: () => false,
+    });
+    this.conn.open();
+    this.render();
+  }
+
+  onMessage(msg) {
+    if (msg?.type !== "current") return;
+    const first = this.current === undefined;
+    const changed = msg.run !== this.current;
+    this.current = msg.run ?? null;
+    this.toggle.dataset.presenterRun = this.current ?? "";
+    if (!this.current || !changed) return;
+    // A new run while we listened: go. The run current when we arrived: only if it is live
+    // (a student opening the page after the demo ended should not be thrown into it).
+    this.consider(this.current, !first);
+  }
+
+  async consider(run, isNew) {
+    if (!this.box.checked || run === this.runId) return;
+    if (!isNew) {
+      const res = await api("GET", `/api/runs/${encodeURIComponent(run)}`);
+      if (!res.ok || !ACTIVE.has(res.data?.state)) return;
+    }
+    if (this.box.checked && run === this.current) location.assign(`/runs/${encodeURIComponent(run)}`);
+  }
+
+  render() {
+    this.toggle.classList.toggle("on", this.box.checked);
+  }
+}

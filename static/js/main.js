@@ -158,10 +158,10 @@ function setupLectureHall(rerender) {
 
 /** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs. */
 function setupAudience(runId) {
-  new ShareCard(document.querySelector(".panel-side"), runId);
+  new ShareCard($("queues"), runId);
   if (isPresenter()) return;
   document.body.classList.add("viewer");
-  new Follower(document.querySelector(".topbar-right"), runId);
+  new Follower($("token-banner"), runId);
   const explain = () => {
     for (const b of [$("stop-run"), $("stop-btn")]) b.title = t("viewer_cannot_stop");
   };
@@ -294,7 +294,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     source.open();
   }
   window.procviz = { model, source, gate };
-  const pauseBar = replaying ? null : new PauseBar(gate, { button: $("pause-view"), host: $("tree") });
+  const pauseBar = replaying ? null : new PauseBar(gate, { button: $("pause-view"), host: $("tree").closest(".panel-tree") });
   if (pauseBar) rerender.push(() => pauseBar.render());
 
   // The REST view tells us quickly whether the run exists and which lesson it is.

@@ -43,9 +43,9 @@ export class PauseBar {
       ? `${t("paused")} · ${t("frames_behind").replace("{n}", behind)}`
       : `${t("catching_up")} · ${t("frames_behind").replace("{n}", behind)}`;
     this.bar.querySelector("#pause-resume").textContent = `▶ ${t("resume")}`;
-    this.bar.querySelector("#pause-step").textContent = `⏭ ${t("step")}`;
+    this.bar.querySelector("#pause-step").textContent = `▶❚ ${t("step")}`;
     this.bar.querySelector("#pause-step").disabled = !g.paused || behind === 0;
-    this.bar.querySelector("#pause-live").textContent = `⏩ ${t("jump_live")}`;
+    this.bar.querySelector("#pause-live").textContent = `▶▶ ${t("jump_live")}`;
     this.bar.querySelector("#pause-resume").hidden = !g.paused;
     this.button.setAttribute("aria-pressed", String(g.paused));
     this.button.textContent = g.paused ? `▶ ${t("resume")}` : `❚❚ ${t("pause_view")}`;

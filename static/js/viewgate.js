@@ -5,14 +5,18 @@ const FRAME_TYPES = new Set(["snapshot", "delta"]);
 // Resuming plays the missed frames back quickly, so the class sees what happened, then goes live.
 const CATCH_UP_MS = 1500;
 const CATCH_UP_TICK_MS = 100;
-// A view paused over a long run keeps this many messages; older frames are folded away
-// (the next snapshot the server sends restores the whole picture).
+// A view left paused keeps at most this many messages (about 40 minutes of a busy run at
+// 20 Hz); beyond that the oldest are dropped, so memory does not grow without end.
 const MAX_BUFFER = 50000;
 
 export class ViewGate {
   /** @param {(msg: object) => void} apply where messages go when the view is live */
   constructor(apply) {
-    this.apply = apply;
+    this.apply = (msg) => {
+      if (FRAME_TYPES.has(msg?.type)) this.shownSeq = msg.seq;
+      apply(msg);
+    };
+    this.shownSeq = null; // the seq of the newest frame shown
     this.buffer = [];
     this.paused = false;
     this.catchingUp = null;

@@ -97,13 +97,18 @@ export class CodeTracker {
     this.scroll = false;
   }
 
-  /** Scroll the code so the line is in view, a third from the top, only when it is not. */
-  reveal(el) {
+  /** Scroll the code so every marked line is in view if they fit, else the newest one. */
+  reveal(newest) {
     const body = this.body;
-    const top = el.offsetTop;
-    const bottom = top + el.offsetHeight;
-    if (top >= body.scrollTop && bottom <= body.scrollTop + body.clientHeight) return;
-    body.scrollTop = Math.max(0, top - body.clientHeight / 3);
+    const marked = [...body.querySelectorAll(".at-line")];
+    const top = Math.min(...marked.map((el) => el.offsetTop));
+    const bottom = Math.max(...marked.map((el) => el.offsetTop + el.offsetHeight));
+    const [from, to] = bottom - top <= body.clientHeight - 16
+      ? [top, bottom]
+      : [newest.offsetTop, newest.offsetTop + newest.offsetHeight];
+    if (from >= body.scrollTop && to <= body.scrollTop + body.clientHeight) return;
+    // Centred in the panel, with the code around it for context.
+    body.scrollTop = Math.max(0, (from + to) / 2 - body.clientHeight / 2);
   }
 }
 

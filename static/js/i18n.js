@@ -18,7 +18,7 @@ const WORDS = {
     tree_waiting: "Waiting for the run's processes…",
     tree_ended: "The run has ended: every process of it has exited and been reaped. Press Replay to watch it again, or open the Timeline.",
     copy_link: "Copy link",
-    recent_runs: "Runs on this server",
+    recent_runs: "Runs and recordings on this server",
     copied: "Copied",
     lines: "lines",
     line: "line",
@@ -124,7 +124,6 @@ const WORDS = {
     key_help: "this help",
     key_close: "close",
     close: "Close",
-    lesson_now: "This lesson",
   },
   zh: {
     lessons: "课程",
@@ -141,7 +140,7 @@ const WORDS = {
     tree_waiting: "正在等待这次运行的进程…",
     tree_ended: "运行已结束：它的所有进程都已退出并被回收。点“回放”再看一遍，或打开“时间线”。",
     copy_link: "复制链接",
-    recent_runs: "本服务器上的运行",
+    recent_runs: "本服务器上的运行与录制",
     copied: "已复制",
     lines: "行",
     line: "行",
@@ -246,7 +245,6 @@ const WORDS = {
     key_help: "显示本帮助",
     key_close: "关闭",
     close: "关闭",
-    lesson_now: "本课",
   },
 };
 

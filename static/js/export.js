@@ -145,14 +145,15 @@ export class ExportMenu {
     after.after(menu);
     const rec = menu.querySelector("#export-recording");
     rec.href = `/api/runs/${encodeURIComponent(runId)}/recording`;
-    rec.download = `procviz-${runId}.jsonl`;
+    rec.download = `${runId}.jsonl`; // the server names it so too (Content-Disposition)
     for (const what of ["tree", "timeline"]) {
       for (const kind of ["svg", "png"]) {
         menu.querySelector(`#export-${what}-${kind}`).addEventListener("click", () => this.save(what, kind));
       }
     }
+    // A click elsewhere closes the menu; not the click that starts a download (it is ours).
     document.addEventListener("click", (ev) => {
-      if (menu.open && !menu.contains(ev.target)) menu.open = false;
+      if (menu.open && ev.isTrusted && !menu.contains(ev.target)) menu.open = false;
     });
     this.menu = menu;
     this.msg = menu.querySelector("#export-msg");

@@ -68,7 +68,8 @@ export class ReplayBar {
     this.time = el.querySelector("#replay-time");
     this.playBtn.addEventListener("click", () => replayer.toggle());
     this.buildSpeeds(el.querySelector("#replay-speeds"));
-    this.scrub.max = String(Math.round(replayer.duration * 1000));
+    // A whole number of 10 ms steps, at or past the end: the thumb at the right reaches the end.
+    this.scrub.max = String(Math.ceil(replayer.duration * 100) * 10);
     this.scrub.addEventListener("pointerdown", () => {
       this.dragging = true;
     });

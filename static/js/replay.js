@@ -146,7 +146,8 @@ export class Replayer {
       this.onReset();
     }
     this.setClock(target, this.playing);
-    this.feed(this.t0 + target);
+    // The end means every message, whatever rounding the scrubber's milliseconds did.
+    this.feed(target >= this.duration - 0.001 ? Infinity : this.t0 + target);
     if (this.playing) {
       clearTimeout(this.timer);
       this.tick();

@@ -94,7 +94,7 @@ export class RunsList {
       const save = document.createElement("a");
       save.className = "btn btn-download";
       save.href = `/api/runs/${encodeURIComponent(run.id)}/recording`;
-      save.download = `procviz-${run.id}.jsonl`;
+      save.download = `${run.id}.jsonl`;
       save.textContent = "⤓";
       save.title = t("export_recording");
       save.setAttribute("aria-label", `${t("export_recording")} ${run.id}`);

@@ -233,14 +233,15 @@ def test_pausing_freezes_the_tree_while_the_run_goes_on(server: Server, watched:
 
 
 def test_step_shows_exactly_one_more_frame(server: Server, watched: Watched) -> None:
-    run = start_run(server, "zombie", {"speed": 2, "parent_sleep": 3})
+    # join starts and ends six children one after another: many frames after the pause.
+    run = start_run(server, "join", {"speed": 4})
     page = open_run(watched, server, run["id"])
     page.locator("#pause-view").click()
     expect(page.locator("html")).to_have_attribute("data-view", "paused")
     wait_state(server, run["id"], ENDED, timeout=30)
     bar = page.locator("#pause-bar")
     # The run has ended: no more frames arrive, the count of those waiting holds still.
-    expect(bar).to_have_attribute("data-behind", re.compile(r"^([2-9]|\d\d+)$"), timeout=10_000)
+    expect(bar).to_have_attribute("data-behind", re.compile(r"^([3-9]|\d\d+)$"), timeout=10_000)
     page.wait_for_timeout(500)
 
     def shown() -> tuple[int, int | None, int | None]:
@@ -262,6 +263,17 @@ def test_step_shows_exactly_one_more_frame(server: Server, watched: Watched) -> 
     _, seq, next_seq = shown()
     page.keyboard.press("ArrowRight")
     assert shown()[:2] == (behind - 2, next_seq)
+
+    # Stepped frames reach the tree while the view stays paused (not every frame changes
+    # a node's state, so step until one does).
+    before = page.evaluate(NODES)
+    for _ in range(behind - 2):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(250)  # the tree draws at most every 90 ms
+        if page.evaluate(NODES) != before:
+            break
+    assert page.evaluate(NODES) != before
+    expect(page.locator("html")).to_have_attribute("data-view", "paused")
 
     # Jump to live: everything waiting is shown at once.
     page.keyboard.press("End")

@@ -120,7 +120,9 @@ def test_projector_mode_enlarges_type_and_lines(server: Server, watched: Watched
     assert watched.errors == []
 
 
-def test_theme_follows_the_system_and_the_toggle_flips_it(server: Server, watched: Watched) -> None:
+def test_theme_follows_the_system_and_the_toggle_flips_it_and_s_stops(
+    server: Server, watched: Watched
+) -> None:
     page = watched.page
     page.emulate_media(color_scheme="dark")
     run = start_run(server, "zombie", {"speed": 1, "parent_sleep": 8})
@@ -143,8 +145,11 @@ def test_theme_follows_the_system_and_the_toggle_flips_it(server: Server, watche
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
     page.keyboard.press("t")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
-    api(server, "POST", f"/api/runs/{run['id']}/stop")
-    wait_state(server, run["id"], ENDED, timeout=30)
+    # S stops the run (it would have slept on for seconds).
+    expect(page.locator("#stop-run")).to_be_enabled()
+    page.keyboard.press("s")
+    assert wait_state(server, run["id"], ENDED, timeout=30)["state"] == "stopped"
+    expect(page.locator("#run-badge")).to_have_attribute("data-state", "stopped", timeout=10_000)
     assert watched.errors == []
 
 

@@ -26,12 +26,13 @@ const DEFAULTS = {
 };
 const TEXT_ONLY = new Set(["font-family", "font-size", "font-weight", "font-style", "letter-spacing", "text-anchor", "dominant-baseline"]);
 const PNG_SCALE = 2; // sharp on a projector and on paper
+const CROP_PAD = 16;
 
 /** A standalone copy of an SVG element: computed styles inlined, hidden parts left out. */
-export function serializeSvg(svg, background = "#ffffff") {
-  const box = svg.getBoundingClientRect();
-  const width = Math.round(Number(svg.getAttribute("width")) || box.width || 800);
-  const height = Math.round(Number(svg.getAttribute("height")) || box.height || 600);
+export function serializeSvg(svg, { background = "#ffffff", crop = false } = {}) {
+  const box0 = svg.getBoundingClientRect();
+  const width = Math.round(Number(svg.getAttribute("width")) || box0.width || 800);
+  const height = Math.round(Number(svg.getAttribute("height")) || box0.height || 600);
   const clone = svg.cloneNode(true);
   const originals = [svg, ...svg.querySelectorAll("*")];
   const copies = [clone, ...clone.querySelectorAll("*")];
@@ -57,10 +58,20 @@ export function serializeSvg(svg, background = "#ffffff") {
   });
   for (const el of drop) el.remove();
   clone.setAttribute("xmlns", SVG_NS);
-  clone.setAttribute("width", width);
-  clone.setAttribute("height", height);
   if (!clone.hasAttribute("viewBox")) clone.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  const [vx, vy, vw, vh] = clone.getAttribute("viewBox").split(/[\s,]+/).map(Number);
+  let [vx, vy, vw, vh] = clone.getAttribute("viewBox").split(/[\s,]+/).map(Number);
+  if (crop) {
+    // Just the drawing and a margin, not the empty panel around it.
+    const box = contentBox(svg, vw / (box0.width || vw));
+    if (box) {
+      [vx, vy, vw, vh] = [box.x - CROP_PAD, box.y - CROP_PAD, box.w + 2 * CROP_PAD, box.h + 2 * CROP_PAD];
+      clone.setAttribute("viewBox", [vx, vy, vw, vh].map((v) => v.toFixed(1)).join(" "));
+    }
+  }
+  const outW = crop ? Math.round(vw * (width / (box0.width || width))) : width;
+  const outH = crop ? Math.round(vh * (height / (box0.height || height))) : height;
+  clone.setAttribute("width", outW);
+  clone.setAttribute("height", outH);
   const bg = document.createElementNS(SVG_NS, "rect");
   bg.setAttribute("x", vx);
   bg.setAttribute("y", vy);
@@ -69,7 +80,26 @@ export function serializeSvg(svg, background = "#ffffff") {
   bg.setAttribute("fill", background);
   clone.prepend(bg);
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}`;
-  return { text, width, height };
+  return { text, width: outW, height: outH };
+}
+
+/** The union of what the SVG draws, in its user units (scale: user units per CSS pixel). */
+function contentBox(svg, scale) {
+  const base = svg.getBoundingClientRect();
+  let l = Infinity;
+  let t = Infinity;
+  let r = -Infinity;
+  let b = -Infinity;
+  for (const child of svg.children) {
+    const rect = child.getBoundingClientRect();
+    if (!rect.width && !rect.height) continue;
+    l = Math.min(l, rect.left);
+    t = Math.min(t, rect.top);
+    r = Math.max(r, rect.right);
+    b = Math.max(b, rect.bottom);
+  }
+  if (!Number.isFinite(l)) return null;
+  return { x: (l - base.left) * scale, y: (t - base.top) * scale, w: (r - l) * scale, h: (b - t) * scale };
 }
 
 /** Draw the SVG on a canvas (scaled up) and return it as a PNG. */
@@ -168,7 +198,7 @@ export class ExportMenu {
     if (!svg) return;
     let drawn;
     try {
-      drawn = serializeSvg(svg);
+      drawn = serializeSvg(svg, { crop: what === "tree" });
     } finally {
       got?.restore?.();
     }

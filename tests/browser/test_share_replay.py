@@ -112,14 +112,20 @@ def test_viewer_on_the_start_page_follows_the_presenter_to_a_new_run(
         expect(page.locator("#run-link")).to_have_attribute("href", f"/runs/{run['id']}")
         expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=15_000)
 
+        # From a run's page too, once that run has ended: on to the presenter's next one.
+        expect(follow).to_have_attribute("data-conn", "live", timeout=10_000)
+        wait_state(secured, run["id"], ENDED, timeout=30)
+        second = start_run(secured, "zombie", {"speed": 4})
+        page.wait_for_url(f"{secured.base}/runs/{second['id']}", timeout=15_000)
+
         # Unticked, the page hears of the next run and stays where it is.
         expect(follow).to_have_attribute("data-conn", "live", timeout=10_000)
         page.locator("#follow-toggle").uncheck()
-        wait_state(secured, run["id"], ENDED, timeout=30)
-        second = start_run(secured, "zombie", {"speed": 4})
-        expect(follow).to_have_attribute("data-presenter-run", second["id"], timeout=10_000)
-        assert page.url == f"{secured.base}/runs/{run['id']}"
         wait_state(secured, second["id"], ENDED, timeout=30)
+        third = start_run(secured, "zombie", {"speed": 4})
+        expect(follow).to_have_attribute("data-presenter-run", third["id"], timeout=10_000)
+        assert page.url == f"{secured.base}/runs/{second['id']}"
+        wait_state(secured, third["id"], ENDED, timeout=30)
         assert w.errors == []
     finally:
         w.page.context.close()

@@ -37,7 +37,13 @@ export function startReplay(runId, speed, { model, apply, setConn, host, reset, 
   model.serverNow = () => replayer.now();
   document.body.classList.add("replaying");
   replayer.load().then((ok) => {
-    if (!ok) return;
+    if (!ok) {
+      // No recording to play (this server never had the run, or it was deleted): say so.
+      const banner = document.getElementById("limit-banner");
+      banner.textContent = t("run_not_found");
+      banner.hidden = false;
+      return;
+    }
     replayer.speed = speed;
     bar = new ReplayBar(replayer, { host, model, redraw, setConn });
     replayer.play();

@@ -47,7 +47,7 @@ export class Keys {
     const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
     if (key === "?" || (key === "/" && ev.shiftKey)) return this.run(ev, () => this.toggleHelp());
     if (key === "Escape" && !this.help.hidden) return this.run(ev, () => this.toggleHelp(false));
-    const name = { " ": "space", arrowright: "step", ArrowRight: "step", End: "live", s: "stop", p: "projector", t: "theme", l: "lang", f: "fullscreen" }[key];
+    const name = { " ": "space", ArrowRight: "step", End: "live", s: "stop", p: "projector", t: "theme", l: "lang", f: "fullscreen" }[key];
     const action = name && this.actions[name];
     if (!action) return undefined;
     // Space on a focused button would also click it on key-up: the shortcut wins.

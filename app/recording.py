@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import IO
@@ -42,7 +43,20 @@ def prune(directory: Path, keep: int) -> list[Path]:
 
 
 def summarize(path: Path) -> dict[str, object] | None:
-    """A recording's run, from its first and last ``run`` messages (None if unreadable)."""
+    """A recording's run, from its first and last ``run`` messages (None if unreadable).
+
+    Cached by size and modification time: a finished recording is read once.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _summarize(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _summarize(name: str, mtime_ns: int, size: int) -> dict[str, object] | None:
+    path = Path(name)
     first: dict[str, object] | None = None
     last: dict[str, object] | None = None
     try:
@@ -64,5 +78,5 @@ def summarize(path: Path) -> dict[str, object] | None:
         "started": first.get("started"),
         "ended": last.get("ended"),
         "result": last.get("result"),
-        "size": path.stat().st_size,
+        "size": size,
     }

@@ -28,7 +28,7 @@ from app.channel import open_channel
 from app.hub import Hub
 from app.lobby import Lobby
 from app.procfs import Reader, default_reader
-from app.recording import Recorder, prune, recordings_dir
+from app.recording import Recorder, prune, recordings_dir, summarize
 from app.records import Event, ProcessRecord
 from app.settings import Settings
 from app.states import RunState, check_transition
@@ -161,7 +161,9 @@ class RunManager:
             self._finish(run, RunState.FAILED)
             return run
         run.set_state(RunState.RUNNING)
-        await self.lobby.set({"run": run.id, "lesson": run.lesson, "params": run.params})
+        await self.lobby.set(
+            {"run": run.id, "lesson": run.lesson, "params": run.params, "state": str(run.state)}
+        )
         return run
 
     def _launch(self, run: Run, loop: asyncio.AbstractEventLoop) -> None:
@@ -272,6 +274,17 @@ class RunManager:
         if st is None or st.create_time != record["create_time"]:
             raise NotAMember(f"process {pid} of run {run_id} has already gone")
         return {**record, "cmdline": cmdline}
+
+    def public(self, run_id: str) -> dict[str, Any]:
+        """A run of this server, or one an earlier server recorded in the data directory."""
+        run = self.runs.get(run_id)
+        if run is not None:
+            return run.public()
+        summary = summarize(self.recording(run_id))
+        if summary is None:
+            raise RunNotFound(run_id)
+        fields = ("id", "lesson", "params", "state", "started", "ended", "result")
+        return {k: summary[k] for k in fields} | {"returncode": None, "stop_reason": None}
 
     def recording(self, run_id: str) -> Path:
         run = self.runs.get(run_id)

@@ -53,7 +53,7 @@ def list_runs(manager: ManagerDep) -> list[dict[str, Any]]:
 @router.get("/{run_id}", response_model=RunPublic, responses={404: {"model": Error}})
 def get_run(run_id: str, manager: ManagerDep) -> dict[str, Any]:
     try:
-        return manager.get(run_id).public()
+        return manager.public(run_id)
     except RunNotFound:
         raise _not_found(run_id) from None
 

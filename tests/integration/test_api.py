@@ -272,6 +272,21 @@ def test_recordings_list_past_runs_and_lobby_follows_the_presenter(
     listed = api(fresh, "GET", "/api/recordings").json()
     assert [r["id"] for r in listed] == [run["id"]]
     assert listed[0]["state"] == "finished" and listed[0]["result"]["reaped_by_join"] is True
+    assert current["state"] == "running"
+
+
+def test_a_run_recorded_by_an_earlier_server_is_still_described(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    data = str(tmp_path / "shared-data")
+    first = make_server(PROCVIZ_DATA_DIR=data)
+    run = start_run(first, "zombie", {"speed": 10})
+    collect(first, run["id"])
+    later = make_server(PROCVIZ_DATA_DIR=data)
+    public = api(later, "GET", f"/api/runs/{run['id']}").json()
+    assert public["state"] == "finished" and public["lesson"] == "zombie"
+    assert public["result"]["reaped_by_join"] is True
+    assert api(later, "GET", "/api/runs/20990101-000000-abcdef").status_code == 404
 
 
 def test_stdout_events_carry_the_lesson_line_that_printed_them(server: Server) -> None:

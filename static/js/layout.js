@@ -4,10 +4,11 @@
 /**
  * Place every node of a d3 hierarchy: sets node.x (centre), node.y (centre), and for a
  * child in a grid node.gridRow and node.gridLeft. Returns the bounds {x0, x1, y1}.
+ * topH (default rowH) is the step from the root to its children: the root carries no notes.
  */
-export function layoutTree(root, { colW, rowH, cols }) {
+export function layoutTree(root, { colW, rowH, cols, topH = rowH }) {
   measure(root, colW, cols);
-  place(root, -root.w / 2, 0, colW, rowH);
+  place(root, -root.w / 2, 0, colW, rowH, topH);
   let x0 = Infinity;
   let x1 = -Infinity;
   let y1 = 0;
@@ -40,7 +41,7 @@ function measure(n, colW, cols) {
   }
 }
 
-function place(n, left, y, colW, rowH) {
+function place(n, left, y, colW, rowH, step = rowH) {
   n.x = left + n.w / 2;
   n.y = y;
   const kids = n.children ?? [];
@@ -51,13 +52,13 @@ function place(n, left, y, colW, rowH) {
   let x = n.x - used / 2;
   for (const k of inner) {
     k.gridRow = undefined;
-    place(k, x, y + rowH, colW, rowH);
+    place(k, x, y + step, colW, rowH);
     x += k.w;
   }
   if (!n.grid) {
     for (const k of leaves) {
       k.gridRow = undefined;
-      place(k, x, y + rowH, colW, rowH);
+      place(k, x, y + step, colW, rowH);
       x += colW;
     }
     return;
@@ -71,7 +72,7 @@ function place(n, left, y, colW, rowH) {
     k.w = colW;
     k.grid = 0;
     k.x = rowLeft + (i % n.grid) * colW + colW / 2;
-    k.y = y + (row + 1) * rowH;
+    k.y = y + step + row * rowH;
     k.gridRow = row;
     k.gridLeft = gridLeft;
   });

@@ -2,7 +2,7 @@
 
 export const TERMINAL_STATES = new Set(["finished", "stopped", "failed"]);
 
-// A removed process stays as a fading ghost this long, so a 5 ms process is still noticed.
+// A removed (or reaped) process stays as a fading ghost this long, so a 5 ms process is still noticed.
 export const GHOST_MS = 2500;
 // A process known only from its spawn event is dropped if the sampler never confirms it.
 const UNCONFIRMED_MS = 3000;
@@ -77,7 +77,9 @@ export class RunModel {
     const now = performance.now();
     const incoming = new Map(msg.processes.map((p) => [p.pid, p]));
     for (const [pid, old] of this.processes) {
-      const young = old.provisional && now - old.firstSeen < UNCONFIRMED_MS && old.exitcode == null;
+      // Known only from its spawn event: the sampler may not have met it yet (even if it
+      // has exited: a zombie not sampled yet). Its reap, or the timeout, ends it.
+      const young = old.provisional && now - old.firstSeen < UNCONFIRMED_MS;
       if (!incoming.has(pid) && !young) this.toGhost(pid, now, msg.t);
     }
     for (const p of msg.processes) this.upsert(p, now, msg.t);
@@ -92,11 +94,19 @@ export class RunModel {
   }
 
   upsert(p, now, t) {
+    const ghost = this.ghosts.get(p.pid);
+    // A sample read before the reap but delivered after it: a reaped process is never back.
+    if (ghost?.reapedAt != null && (ghost.proc.create_time === p.create_time || (ghost.proc.provisional && t <= ghost.reapedAt))) return;
     // Not create_time for the lifeline: /proc's boot-time rounding puts it up to a second off
     // the event clock, enough to draw a child before its parent's join() let it start.
     this.live(p.pid, p.label, t, t, p.status);
-    const old = this.processes.get(p.pid);
+    // A ghost seen again (a snapshot that missed it for a moment) is the same process still.
+    const old = this.processes.get(p.pid) ?? (ghost?.reapedAt == null ? ghost?.proc : undefined);
     const sameProcess = old && (old.provisional || old.create_time === p.create_time);
+    if (ghost && sameProcess) {
+      const life = this.lives.get(p.pid);
+      if (life) life.end = null; // it has not ended after all
+    }
     this.ghosts.delete(p.pid);
     if (old && !sameProcess) this.adoptions.delete(p.pid); // a reused PID: another process
     // The adopt event is exact; a sample taken just before it still names the dead parent.
@@ -161,7 +171,7 @@ export class RunModel {
     }
     if (label) life.label = label;
     life.start = Math.min(life.start, start);
-    if (status && life.segs.at(-1)?.status !== status) life.segs.push({ t, status });
+    if (status) markStatus(life, t, status);
     return life;
   }
 
@@ -215,15 +225,20 @@ const EVENT_HANDLERS = {
     m.emit("processes");
   },
   exit(m, msg, data) {
+    // Only the record of it: an exited process is a zombie until it is reaped, and stays on
+    // screen (with its exit code) until its reap, its removal, or the unconfirmed timeout.
     const life = m.lives.get(msg.pid);
-    if (life) life.exit = { t: msg.t, code: data.exitcode };
+    if (life) {
+      life.exit = { t: msg.t, code: data.exitcode };
+      // Never sampled before it exited: what it did until then is not known.
+      if (!life.segs.length) life.segs.push({ t: life.start, status: "unknown" });
+      if (life.end == null || msg.t < life.end) markStatus(life, msg.t, "zombie");
+    }
     const ghost = m.ghosts.get(msg.pid);
     if (ghost) ghost.proc.exitcode = data.exitcode; // reported after the sample saw it go
     const p = m.processes.get(msg.pid);
     if (!p) return;
     p.exitcode = data.exitcode;
-    // Known only from its spawn event: it lived too briefly to be sampled.
-    if (p.provisional) m.toGhost(msg.pid, performance.now(), msg.t);
     m.emit("processes");
   },
   reap(m, msg, data) {
@@ -240,6 +255,8 @@ const EVENT_HANDLERS = {
       m.toGhost(msg.pid, performance.now(), msg.t);
       m.emit("processes");
     }
+    const ghost = m.ghosts.get(msg.pid);
+    if (ghost) ghost.reapedAt = msg.t;
   },
   adopt(m, msg, data) {
     m.adoptions.set(msg.pid, { old_ppid: data.old_ppid, new_ppid: data.new_ppid, t: msg.t });
@@ -281,6 +298,21 @@ const EVENT_HANDLERS = {
     m.emit("limit", data);
   },
 };
+
+/**
+ * Put a status on a lifeline at time t, in time order (samples and events arrive by different
+ * paths). After its exit a process can only be a zombie: a later sample saying otherwise was
+ * read before the exit.
+ */
+function markStatus(life, t, status) {
+  if (life.exit && t >= life.exit.t && status !== "zombie") return;
+  const segs = life.segs;
+  let i = segs.length;
+  while (i > 0 && segs[i - 1].t > t) i--;
+  if (segs[i - 1]?.status === status) return;
+  segs.splice(i, 0, { t, status });
+  if (segs[i + 1]?.status === status) segs.splice(i + 1, 1); // the next one now repeats it
+}
 
 function addLine(m, msg, data, stream) {
   const entry = {

@@ -1,5 +1,8 @@
-// The timeline: one lane per process, from its birth to its removal, coloured by the state
-// sampled at each moment; exits marked. join()'s "one after another" vs "side by side" shows here.
+// The timeline: one lane per process, from its birth to its reap (or removal), coloured by the
+// state sampled at each moment, a zombie (Z) from its exit to its reap; exits marked.
+// join()'s "one after another" vs "side by side" shows here.
+// DOM hooks: g.lane[data-pid][data-start][data-end][data-exit] and rect.seg[data-status]
+// [data-from][data-to], times in server seconds (data-end empty while the process lives).
 
 import { t } from "./i18n.js";
 import { pidColor, statusStyle } from "./status.js";
@@ -59,7 +62,12 @@ export class TimelineView {
     entered.append("g").attr("class", "segs");
     entered.append("g").attr("class", "marks");
     const all = entered.merge(lane);
-    all.attr("transform", (_, i) => `translate(0,${i * LANE_H + 4})`).attr("data-pid", (l) => l.pid);
+    all
+      .attr("transform", (_, i) => `translate(0,${i * LANE_H + 4})`)
+      .attr("data-pid", (l) => l.pid)
+      .attr("data-start", (l) => l.start)
+      .attr("data-end", (l) => l.end ?? "")
+      .attr("data-exit", (l) => l.exit?.t ?? "");
     all
       .select(".lane-label")
       .text((l) => `${l.pid} ${l.label ?? ""}`)
@@ -81,9 +89,13 @@ export class TimelineView {
         .attr("height", BAR_H)
         .merge(rects)
         .attr("x", (p) => rel(p.from))
-        .attr("width", (p) => Math.max(2, rel(p.to) - rel(p.from)))
+        // A moment's zombie (reaped at once) is a sliver; a life of 5 ms is still seen.
+        .attr("width", (p, i) => Math.max(i === 0 ? 2 : 0, rel(p.to) - rel(p.from)))
         .attr("fill", (p) => statusStyle(p.status).color)
-        .attr("class", (p) => `seg seg-${p.status}`);
+        .attr("class", (p) => `seg seg-${p.status}`)
+        .attr("data-status", (p) => p.status)
+        .attr("data-from", (p) => p.from)
+        .attr("data-to", (p) => p.to);
       const marks = d3.select(this).select(".marks").selectAll("text").data(l.exit ? [l.exit] : []);
       marks.exit().remove();
       marks

@@ -2,29 +2,45 @@
 
 import { t } from "./i18n.js";
 import { elbow, layoutTree, widestLeafFamily } from "./layout.js";
+import { isProjector } from "./projector.js";
 import { GHOST_MS } from "./state.js";
 import { pidColor, shapePath, statusStyle } from "./status.js";
 
 const d3 = window.d3;
 
-const NODE_W = 300;
-const NODE_H = 100;
-const GAP_X = 36;
-const NOTE_H = 34; // one value or adoption note below a node
-const GAP_Y_MIN = 56;
+// How a node is drawn, in the tree's own units (it is scaled to fit). `full` is the picture on
+// a laptop, and on the projector while the tree is small. A wide tree on the projector is drawn
+// with the first of the others whose smallest text comes out at least MIN_PX on screen:
+// `state` keeps three lines but only the state (no CPU, no MiB), `compact` has two (PID and
+// name; the state is the badge's colour, letter and shape). minFont is the smallest text of
+// that picture in projector.css (labels, server, zombie tag, notes): keep the two in step.
+const GEOMETRIES = {
+  full: { nodeW: 300, nodeH: 100, serverW: 300, gapX: 36, gapYMin: 56, noteH: 34, badgeX: 34, badgeR: 22,
+    textX: 72, lines: [28, 55, 81], serverLines: [-6, 24], tag: [150, 34], l3Px: 17, minFont: 20 },
+  state: { nodeW: 250, nodeH: 100, serverW: 380, gapX: 14, gapYMin: 30, noteH: 38, badgeX: 30, badgeR: 20,
+    textX: 60, lines: [30, 60, 88], serverLines: [-5, 27], tag: [170, 36], l3Px: 23, minFont: 23 },
+  compact: { nodeW: 230, nodeH: 72, serverW: 380, gapX: 14, gapYMin: 26, noteH: 38, badgeX: 30, badgeR: 20,
+    textX: 58, lines: [31, 62], serverLines: [-5, 27], tag: [170, 36], l3Px: 0, minFont: 26 },
+};
+const PROJECTOR_GEOMETRIES = ["full", "state", "compact"];
+const PROJECTOR_L3_PX = 20; // .l3 of the full picture in projector.css
+const MIN_PX = 20; // no text under 20 px on the projector (at 1080p)
 const MAX_SCALE = 1.25;
-const TEXT_X = 72; // where a node's text starts, right of its status badge
 // Moves are the lesson (an orphan changing parent), but not for readers who asked for less motion.
 const MOVE_MS = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ? 0 : 900;
 const MIN_FRAME_MS = 90;
 const SERVER_ID = "server";
 
-const COL_W = NODE_W + GAP_X;
-
-/** Room between levels: enough for the most notes any node carries, and no more. */
-function geometry(notes) {
-  const gapY = Math.max(GAP_Y_MIN, 20 + NOTE_H * notes);
-  return { nodeH: NODE_H, gapY, gapX: GAP_X, colW: COL_W, rowH: NODE_H + gapY };
+/** A picture's sizes, with room between levels for the most notes any node carries (and for
+ * a zombie's tag above it), and no more. */
+function geometry(name, { notes, zombies, adopted }) {
+  const g = GEOMETRIES[name];
+  const tagRoom = zombies ? g.tag[1] + 8 : 0;
+  const gapY = Math.max(g.gapYMin, 20 + g.noteH * notes, tagRoom);
+  // Below the server pseudo-node (no notes of its own): only the links, a zombie's tag, and
+  // room to see an orphan's link to the server that adopted it (the lesson).
+  const topH = g.nodeH + Math.max(g.gapYMin, tagRoom, adopted ? GEOMETRIES.full.gapYMin : 0);
+  return { ...g, name, gapY, colW: g.nodeW + g.gapX, rowH: g.nodeH + gapY, topH };
 }
 
 function mib(bytes) {
@@ -104,8 +120,8 @@ export class TreeView {
     const root = this.buildHierarchy();
     const w = this.container.clientWidth || 800;
     const h = this.container.clientHeight || 500;
-    const most = d3.max(root.descendants(), (n) => (n.data.proc ? notesFor(m, n.data.proc.pid).length : 0));
-    this.geo = geometry(most ?? 0);
+    this.geo = this.chooseGeometry(root, w, h);
+    this.svg.attr("data-geo", this.geo.name);
     const bounds = this.layout(root, w, h);
     const nodes = root.descendants();
     this.fit(bounds, w, h);
@@ -114,21 +130,40 @@ export class TreeView {
     for (const n of nodes) this.positions.set(n.id, { x: n.x, y: n.y });
   }
 
+  /** The node picture: on the projector, the most detailed one whose text stays readable. */
+  chooseGeometry(root, w, h) {
+    const m = this.model;
+    const room = { notes: 0, zombies: false, adopted: (root.children?.length ?? 0) > 1 };
+    for (const n of root.descendants()) {
+      if (!n.data.proc) continue;
+      room.notes = Math.max(room.notes, notesFor(m, n.data.proc.pid).length);
+      room.zombies ||= n.data.proc.status === "zombie" && !n.data.ghost;
+    }
+    if (!isProjector()) return geometry("full", room);
+    let best = null;
+    for (const name of PROJECTOR_GEOMETRIES) {
+      const geo = geometry(name, room);
+      const px = bestColumns(root, w, h, geo).k * geo.minFont;
+      if (px >= MIN_PX) return geo;
+      if (!best || px > best.px) best = { geo, px };
+    }
+    return best.geo; // a tree too big for any: the most readable, or the tiny one below
+  }
+
   /** Lay the tree out with the number of grid columns that lets it be drawn largest. */
   layout(root, w, h) {
+    const geo = this.geo;
     const most = widestLeafFamily(root);
-    let best = null;
-    for (let cols = most; cols >= 1; cols--) {
-      const k = scaleFor(layoutTree(root, { ...this.geo, cols }), w, h, this.geo);
-      if (!best || k > best.k * 1.001) best = { cols, k };
-    }
-    // Keep the current arrangement unless another is clearly better: nodes should not hop.
+    let best = bestColumns(root, w, h, geo);
+    // Keep the current arrangement unless another is clearly better: nodes should not hop
+    // (on the projector, only while its text stays readable).
     if (this.cols && this.cols <= most && this.cols !== best.cols) {
-      const k = scaleFor(layoutTree(root, { ...this.geo, cols: this.cols }), w, h, this.geo);
-      if (k >= best.k * 0.92) best = { cols: this.cols, k };
+      const k = scaleFor(layoutTree(root, { ...geo, cols: this.cols }), w, h, geo);
+      const readable = !isProjector() || k * geo.minFont >= Math.min(MIN_PX, best.k * geo.minFont);
+      if (k >= best.k * 0.92 && readable) best = { cols: this.cols, k };
     }
     this.cols = best.cols;
-    return layoutTree(root, { ...this.geo, cols: best.cols });
+    return layoutTree(root, { ...geo, cols: best.cols });
   }
 
   fit(bounds, w, h) {
@@ -136,7 +171,7 @@ export class TreeView {
     // Drawn this small, only the PID and the state letter can be read: show those, larger.
     this.svg.classed("tiny", k < 0.55);
     const tx = w / 2 - ((bounds.x0 + bounds.x1) / 2) * k;
-    const ty = 16 + (NODE_H / 2) * k;
+    const ty = 16 + (this.geo.nodeH / 2) * k;
     const key = `${tx.toFixed(1)},${ty.toFixed(1)},${k.toFixed(3)}`;
     this.svg.attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`);
     if (key === this.viewKey) return;
@@ -154,7 +189,9 @@ export class TreeView {
 
   drawLinks(links) {
     const m = this.model;
-    const geo = this.geo;
+    // Below the server the gap is its own (topH): its links turn within it.
+    const top = { ...this.geo, gapY: this.geo.topH - this.geo.nodeH };
+    const geoOf = (l) => (l.source.data.server ? top : this.geo);
     const sel = this.linkLayer.selectAll("path.link").data(links, (l) => l.target.id);
     sel.exit().transition().duration(300).style("opacity", 0).remove();
     const entered = sel
@@ -164,7 +201,7 @@ export class TreeView {
       .attr("d", (l) => {
         const o = this.fromPos(l.target);
         const s = this.positions.get(l.source.id) ?? o;
-        return elbow(s, { ...l.target, x: o.x, y: o.y }, this.geo);
+        return elbow(s, { ...l.target, x: o.x, y: o.y }, geoOf(l));
       });
     const all = entered.merge(sel);
     all
@@ -172,7 +209,7 @@ export class TreeView {
       .classed("link-adopted", (l) => m.adoptions.has(l.target.data.proc?.pid))
       .classed("link-ghost", (l) => Boolean(l.target.data.ghost));
     all.each(function (l) {
-      const target = elbow(l.source, l.target, geo);
+      const target = elbow(l.source, l.target, geoOf(l));
       if (this.dataset.target === target) return;
       this.dataset.target = target;
       d3.select(this).transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("d", target);
@@ -203,6 +240,7 @@ export class TreeView {
     entered.each(function (d) {
       buildNode(d3.select(this), d);
     });
+    const geo = this.geo;
     // What is there when the page opens is simply there; what comes later fades in.
     if (this.drawnOnce) entered.transition("enter").duration(400).style("opacity", 1);
     else entered.style("opacity", 1);
@@ -212,6 +250,7 @@ export class TreeView {
     const view = this;
     all.each(function (d) {
       const g = d3.select(this);
+      if (this.dataset.geo !== geo.name) shapeNode(g, d, geo);
       view.updateNode(g, d);
       const target = `translate(${d.x},${d.y})`;
       if (this.dataset.target !== target) {
@@ -222,11 +261,12 @@ export class TreeView {
   }
 
   updateNode(g, d) {
+    const geo = this.geo;
     if (d.data.server) {
       const pid = this.model.serverPid;
       g.attr("data-pid", pid ?? "").attr("data-role", "server");
-      fitText(g.select(".l1"), t("server_node"), NODE_W - 24);
-      fitText(g.select(".l2"), `PID ${pid ?? "?"}`, NODE_W - 24);
+      fitText(g.select(".l1"), t("server_node"), geo.serverW - 24);
+      fitText(g.select(".l2"), `PID ${pid ?? "?"}`, geo.serverW - 24);
       return;
     }
     const m = this.model;
@@ -255,37 +295,45 @@ export class TreeView {
     else if (wasGhost) g.style("opacity", 1);
 
     g.select(".box").attr("stroke", ghost ? "#888" : st.color);
-    g.select(".badge").attr("d", shapePath(st.shape, 22)).attr("fill", ghost ? "#999" : st.color);
+    g.select(".badge").attr("d", shapePath(st.shape, geo.badgeR)).attr("fill", ghost ? "#999" : st.color);
     g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
     // The PID in the colour its console lines are tagged with.
     g.select("title").text(
       [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${p.status} · CPU ${p.cpu_percent ?? 0}%`,
         `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n"),
     );
-    fitText(g.select(".l1"), `PID ${p.pid}`, NODE_W - TEXT_X - 10);
+    const textW = geo.nodeW - geo.textX - 10;
+    fitText(g.select(".l1"), `PID ${p.pid}`, textW);
     g.select(".l1").style("fill", ghost ? null : pidColor(p.pid));
-    // The role, unless the label already says it ("forkserver", "resource_tracker").
+    // The role, unless the label already says it ("forkserver", "resource_tracker"); a
+    // narrow node keeps the room for the name.
     const plain = (x) => String(x ?? "").toLowerCase().replace(/[\s_-]/g, "");
-    const role = p.role && p.role !== "child" && plain(p.label) !== plain(p.role) ? ` · ${t(`role_${p.role}`)}` : "";
-    fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, NODE_W - TEXT_X - 10);
+    const showRole = p.role && p.role !== "child" && (geo.name === "full" || !p.label) && plain(p.label) !== plain(p.role);
+    const role = showRole ? ` · ${t(`role_${p.role}`)}` : "";
+    fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, textW);
     // Changes with every sample: estimated, not measured, so a frame does not force a reflow per node.
-    fitText(g.select(".l3"), this.detailLine(p, ghost), NODE_W - TEXT_X - 10, 17 * 0.62);
+    if (geo.l3Px) {
+      const px = geo.name === "full" && isProjector() ? PROJECTOR_L3_PX : geo.l3Px;
+      fitText(g.select(".l3"), this.detailLine(p, ghost, geo.name === "full"), textW, px * 0.62);
+    }
     g.select(".zombie-tag").attr("display", zombie ? null : "none").select("text").text(`☠ ${t("zombie")}`);
 
-    drawNotes(g, notesFor(m, p.pid));
+    drawNotes(g, notesFor(m, p.pid), geo);
   }
 
-  detailLine(p, ghost) {
+  /** The third line: state, and exit code once known; with CPU and memory in the full picture. */
+  detailLine(p, ghost, full = true) {
     if (ghost) {
       const code = p.exitcode != null ? ` · ${t("exit_code")} ${p.exitcode}` : "";
       return `${t("gone")}${code}`;
     }
-    const parts = [t(`st_${p.status}`)];
+    // Its exit is known before a sample shows it a zombie: it has exited all the same.
+    const parts = [p.exitcode != null && p.status !== "zombie" ? t("exited") : t(`st_${p.status}`)];
     if (p.status === "zombie") {
       // The point of the lesson: it has exited, but nobody has waited for it yet.
       parts.push(p.exitcode != null ? `${t("exit_code")} ${p.exitcode}` : t("not_reaped"));
     } else if (p.exitcode != null) parts.push(`${t("exit_code")} ${p.exitcode}`);
-    else {
+    else if (full) {
       parts.push(`${(p.cpu_percent ?? 0).toFixed(0)}%`);
       if (p.rss) parts.push(mib(p.rss));
     }
@@ -293,29 +341,55 @@ export class TreeView {
   }
 }
 
+/** A node's parts; shapeNode puts them in place for the current picture. */
 function buildNode(g, d) {
-  const x = -NODE_W / 2;
-  const y = -NODE_H / 2;
   if (d.data.server) {
     g.classed("server", true);
-    g.append("rect").attr("class", "box").attr("x", x).attr("y", y).attr("width", NODE_W).attr("height", NODE_H).attr("rx", 6);
-    g.append("rect").attr("class", "box-inner").attr("x", x + 5).attr("y", y + 5).attr("width", NODE_W - 10).attr("height", NODE_H - 10).attr("rx", 3);
-    g.append("text").attr("class", "l1").attr("x", 0).attr("y", -6).attr("text-anchor", "middle");
-    g.append("text").attr("class", "l2").attr("x", 0).attr("y", 24).attr("text-anchor", "middle");
+    g.append("rect").attr("class", "box").attr("rx", 6);
+    g.append("rect").attr("class", "box-inner").attr("rx", 3);
+    g.append("text").attr("class", "l1").attr("x", 0).attr("text-anchor", "middle");
+    g.append("text").attr("class", "l2").attr("x", 0).attr("text-anchor", "middle");
     return;
   }
   g.append("title"); // the full record, on hover
-  const tag = g.append("g").attr("class", "zombie-tag").attr("transform", `translate(${NODE_W / 2},${y})`);
-  tag.append("rect").attr("x", -150).attr("y", -34).attr("width", 150).attr("height", 34).attr("rx", 5);
-  tag.append("text").attr("x", -75).attr("y", -10).attr("text-anchor", "middle");
-  g.append("rect").attr("class", "box").attr("x", x).attr("y", y).attr("width", NODE_W).attr("height", NODE_H).attr("rx", 10);
-  g.append("path").attr("class", "badge").attr("transform", `translate(${x + 34},0)`);
-  g.append("text").attr("class", "badge-letter").attr("x", x + 34).attr("y", 0).attr("dy", "0.36em").attr("text-anchor", "middle");
-  const tx = x + TEXT_X;
-  g.append("text").attr("class", "l1").attr("x", tx).attr("y", y + 28);
-  g.append("text").attr("class", "l2").attr("x", tx).attr("y", y + 55);
-  g.append("text").attr("class", "l3").attr("x", tx).attr("y", y + 81);
-  g.append("g").attr("class", "notes").attr("transform", `translate(0,${NODE_H / 2 + 8})`);
+  const tag = g.append("g").attr("class", "zombie-tag");
+  tag.append("rect").attr("rx", 5);
+  tag.append("text").attr("text-anchor", "middle");
+  g.append("rect").attr("class", "box").attr("rx", 10);
+  g.append("path").attr("class", "badge");
+  g.append("text").attr("class", "badge-letter").attr("y", 0).attr("dy", "0.36em").attr("text-anchor", "middle");
+  g.append("text").attr("class", "l1");
+  g.append("text").attr("class", "l2");
+  g.append("text").attr("class", "l3");
+  g.append("g").attr("class", "notes");
+}
+
+/** Size and place a node's parts for a picture (GEOMETRIES); its labels are fitted again. */
+function shapeNode(g, d, geo) {
+  g.attr("data-geo", geo.name);
+  g.selectAll("text").attr("data-fit", null);
+  const w = d.data.server ? geo.serverW : geo.nodeW;
+  const x = -w / 2;
+  const y = -geo.nodeH / 2;
+  g.select(".box").attr("x", x).attr("y", y).attr("width", w).attr("height", geo.nodeH);
+  if (d.data.server) {
+    g.select(".box-inner").attr("x", x + 5).attr("y", y + 5).attr("width", w - 10).attr("height", geo.nodeH - 10);
+    g.select(".l1").attr("y", geo.serverLines[0]);
+    g.select(".l2").attr("y", geo.serverLines[1]);
+    return;
+  }
+  const [tagW, tagH] = geo.tag;
+  const tag = g.select(".zombie-tag").attr("transform", `translate(${w / 2},${y})`);
+  tag.select("rect").attr("x", -tagW).attr("y", -tagH).attr("width", tagW).attr("height", tagH);
+  tag.select("text").attr("x", -tagW / 2).attr("y", -tagH * 0.29);
+  g.select(".badge").attr("transform", `translate(${x + geo.badgeX},0)`);
+  g.select(".badge-letter").attr("x", x + geo.badgeX);
+  const [y1, y2, y3] = geo.lines;
+  g.select(".l1").attr("x", x + geo.textX).attr("y", y + y1);
+  g.select(".l2").attr("x", x + geo.textX).attr("y", y + y2);
+  g.select(".l3").attr("x", x + geo.textX).attr("y", y + (y3 ?? 0)).attr("display", y3 == null ? "none" : null);
+  g.select(".notes").attr("transform", `translate(0,${geo.nodeH / 2 + 8})`);
+  g.select(".notes").selectAll("g.note").remove(); // drawn again at this picture's size
 }
 
 /** What hangs below a node: its copies of variables, and who adopted it. */
@@ -333,9 +407,20 @@ function notesFor(m, pid) {
 
 /** The scale at which bounds fit w × h; a one-node tree is not blown up to fill the panel. */
 function scaleFor({ x0, x1, y1 }, w, h, geo) {
-  const bw = Math.max(x1 - x0 + NODE_W + 40, 2.5 * geo.colW);
-  const bh = Math.max(y1 + NODE_H + geo.gapY + 20, 3 * geo.rowH);
-  return Math.min(MAX_SCALE, w / bw, h / bh);
+  // The server pseudo-node, wider on the projector, is alone on top, centred.
+  const bw = Math.max(x1 - x0 + geo.nodeW, geo.serverW) + 40;
+  const bh = y1 + geo.nodeH + geo.gapY + 20;
+  return Math.min(MAX_SCALE, w / Math.max(bw, 2.5 * geo.colW), h / Math.max(bh, geo.topH + 2 * geo.rowH));
+}
+
+/** The number of grid columns that lets the tree be drawn largest with this picture, and that scale. */
+function bestColumns(root, w, h, geo) {
+  let best = null;
+  for (let cols = widestLeafFamily(root); cols >= 1; cols--) {
+    const k = scaleFor(layoutTree(root, { ...geo, cols }), w, h, geo);
+    if (!best || k > best.k * 1.001) best = { cols, k };
+  }
+  return best;
 }
 
 /** Set a label, squeezing it into maxWidth if it is longer (names and words vary). */
@@ -348,7 +433,7 @@ function fitText(sel, text, maxWidth, charWidth) {
   }
 }
 
-function drawNotes(g, notes) {
+function drawNotes(g, notes, geo) {
   const sel = g.select(".notes").selectAll("g.note").data(notes, (n, i) => `${n.cls}:${n.cls === "value" ? n.text.split(" =")[0] : i}`);
   sel.exit().remove();
   const entered = sel.enter().append("g").attr("class", (n) => `note note-${n.cls}`);
@@ -356,15 +441,15 @@ function drawNotes(g, notes) {
   entered.append("text").attr("text-anchor", "middle");
   entered
     .merge(sel)
-    .attr("transform", (_, i) => `translate(0,${i * 34})`)
+    .attr("transform", (_, i) => `translate(0,${i * geo.noteH})`)
     .each(function (n) {
       const ng = d3.select(this);
-      const text = ng.select("text").attr("y", 21);
+      const text = ng.select("text").attr("y", geo.noteH * 0.62);
       if (text.text() === n.text) return;
       text.text(n.text).attr("textLength", null);
       const natural = text.node().getComputedTextLength();
-      const w = Math.min(NODE_W + GAP_X - 6, natural + 20);
-      ng.select("rect").attr("x", -w / 2).attr("y", 0).attr("width", w).attr("height", 30);
+      const w = Math.min(geo.colW - 6, natural + 20);
+      ng.select("rect").attr("x", -w / 2).attr("y", 0).attr("width", w).attr("height", geo.noteH - 4);
       if (natural > w - 12) text.attr("textLength", w - 12).attr("lengthAdjust", "spacingAndGlyphs");
     });
 }

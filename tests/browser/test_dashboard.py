@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from itertools import pairwise
@@ -40,6 +41,63 @@ def test_run_page_shows_the_zombie_child_as_a_zombie_node(server: Server, watche
     # join() reaps it: no node is a zombie any more once the run has finished.
     wait_state(server, run["id"], ENDED, timeout=30)
     expect(page.locator('g.node[data-status="zombie"]')).to_have_count(0, timeout=10_000)
+    assert watched.errors == []
+
+
+def test_zombie_keeps_its_exit_code_and_its_lane_runs_to_the_reap(
+    server: Server, watched: Watched
+) -> None:
+    # Run from the form: the page is watching before the child is born, and its exit often
+    # comes before any sample of it (the case that lost the exit code and ended the lane).
+    page = watched.page
+    page.goto(f"{server.base}/?lesson=zombie")
+    page.locator("#param-speed").fill("2")
+    page.locator("#run-btn").click()
+    page.wait_for_url(re.compile(r"/runs/[^/?]+$"), timeout=10_000)
+    page.keyboard.press("p")  # as the lecture hall sees it
+    expect(page.locator("html")).to_have_attribute("data-projector", "1")
+    run = api(server, "GET", f"/api/runs/{page.url.rsplit('/', 1)[1]}").json()
+    assert run["params"]["speed"] == 2
+    zombie = page.locator('g.node[data-status="zombie"]')
+    expect(zombie).to_have_count(1, timeout=20_000)
+    # Exited but not reaped: a zombie, with the exit code its exit event reported.
+    expect(zombie.locator("text.l3")).to_have_text(
+        re.compile(r"^zombie · exit code 0$"), timeout=5_000
+    )
+    expect(zombie.locator(".zombie-tag")).to_be_visible()
+    child = zombie.get_attribute("data-pid")
+    page.wait_for_timeout(900)  # the tree glides into place for the picture
+    watched.screenshot("zombie-projector")
+    wait_state(server, run["id"], ENDED, timeout=30)
+    events = [
+        json.loads(line)
+        for line in api(server, "GET", f"/api/runs/{run['id']}/recording").text.splitlines()
+    ]
+    at = {
+        m["kind"]: m["t"]
+        for m in events
+        if m["type"] == "event" and str(m["pid"]) == child and m["kind"] in ("exit", "reap")
+    }
+    assert at["reap"] - at["exit"] > 1.0, at  # a 1.5 s zombie
+
+    page.locator("#tab-timeline").click()
+    lane = page.locator(f'#timeline g.lane[data-pid="{child}"]')
+    expect(lane).to_have_count(1)
+    expect(lane.locator(".exit-mark")).to_have_text("✕ 0")
+    segs = lane.locator("rect.seg").evaluate_all(
+        """(rects) => rects.map((r) => ({status: r.dataset.status, from: +r.dataset.from,
+             to: +r.dataset.to, x: +r.getAttribute('x'), w: +r.getAttribute('width')}))"""
+    )
+    zombies = [s for s in segs if s["status"] == "zombie"]
+    assert len(zombies) == 1, segs
+    z = zombies[0]
+    # Z from the exit (or the first sample after it) to the reap: the lane ends there, Z.
+    assert abs(z["from"] - at["exit"]) < 0.3, (z, at)
+    assert abs(z["to"] - at["reap"]) < 0.01, (z, at)
+    assert float(lane.get_attribute("data-end") or "nan") == z["to"]
+    assert z == max(segs, key=lambda s: s["to"])
+    assert z["w"] > 20 and z["x"] + z["w"] == max(s["x"] + s["w"] for s in segs), segs
+    watched.screenshot("zombie-timeline")
     assert watched.errors == []
 
 

@@ -41,6 +41,13 @@ TREE_LABEL_SIZES = """() => [...document.querySelectorAll(
     "g.node:not(.server) :is(text.l1, text.l2, text.l3)")].filter((el) => el.getClientRects().length)
   .map((el) => parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a)"""
 
+# Every visible text of the tree (labels, server, badge letters, zombie tags, notes), as drawn.
+TREE_TEXT_SIZES = """() => [...document.querySelectorAll("g.node text")]
+  .filter((el) => el.textContent.trim() && el.getClientRects().length)
+  .map((el) => ({ text: el.textContent.trim(), cls: el.getAttribute("class"),
+    px: parseFloat(getComputedStyle(el).fontSize) * el.getScreenCTM().a,
+    h: el.getBoundingClientRect().height }))"""
+
 NODES = """() => [...document.querySelectorAll("g.node[data-pid]")]
   .map((g) => `${g.dataset.pid}:${g.dataset.status}`).sort()"""
 
@@ -115,6 +122,51 @@ def test_projector_mode_enlarges_type_and_lines(server: Server, watched: Watched
     expect(page.locator("#lesson-list button.lesson")).not_to_have_count(0)
     small = [t for t in page.evaluate(HTML_TEXT_SIZES) if t["px"] < 19.5]
     assert small == [], small
+    api(server, "POST", f"/api/runs/{run['id']}/stop")
+    wait_state(server, run["id"], ENDED, timeout=30)
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize(("producers", "consumers"), [(3, 3), (6, 6)])
+def test_projector_keeps_a_wide_trees_text_at_20_px(
+    server: Server, watched: Watched, producers: int, consumers: int
+) -> None:
+    # Six (or twelve) siblings under the lesson root: the tree is drawn with narrower nodes
+    # and larger type in more rows, instead of shrinking every label under 20 px.
+    run = start_run(
+        server,
+        "producer-consumer",
+        {"producers": producers, "consumers": consumers, "items": 4, "speed": 1},
+    )
+    page = open_run(watched, server, run["id"], "?projector=1")
+    children = page.locator('g.node[data-role="child"]:not([data-status="dead"])')
+    expect(children).to_have_count(producers + consumers, timeout=20_000)
+    page.wait_for_timeout(1200)  # the tree glides to its new arrangement and scale
+    sizes = page.evaluate(TREE_TEXT_SIZES)
+    drawn = {t["text"] for t in sizes}
+    assert "procviz server · subreaper" in drawn, drawn
+    assert any(text.startswith("MainProcess") for text in drawn), drawn
+    assert {f"producer-{i}" for i in range(1, producers + 1)} <= drawn, drawn
+    assert {f"consumer-{i}" for i in range(1, consumers + 1)} <= drawn, drawn
+    small = [t for t in sizes if t["px"] < 19.5]
+    assert small == [], small
+    # Not stretched flat either: each line is drawn about as tall as its size says.
+    assert all(t["h"] >= 0.9 * t["px"] for t in sizes), sizes
+    # Every node's box is inside the panel, and no two overlap.
+    panel = page.locator("svg.tree-svg").bounding_box()
+    assert panel
+    boxes = page.locator("g.node .box").evaluate_all(
+        "(els) => els.map((e) => { const r = e.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; })"
+    )
+    for left, top, right, bottom in boxes:
+        assert panel["x"] - 1 <= left and right <= panel["x"] + panel["width"] + 1, boxes
+        assert panel["y"] - 1 <= top and bottom <= panel["y"] + panel["height"] + 1, boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    if producers == 3:
+        watched.screenshot("producer-consumer-projector")
     api(server, "POST", f"/api/runs/{run['id']}/stop")
     wait_state(server, run["id"], ENDED, timeout=30)
     assert watched.errors == []

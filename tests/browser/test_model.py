@@ -108,20 +108,56 @@ def test_model_moves_an_adopted_orphan_under_the_server(server: Server, watched:
 def test_model_notices_a_process_known_only_from_its_events(
     server: Server, watched: Watched
 ) -> None:
-    # Lived 5 ms: spawned and exited between two samples; the sampler never saw it.
+    # Lived 5 ms: spawned and exited between two samples; the sampler never saw it. Its exit
+    # is only recorded (it is a zombie until reaped); its reap makes it a fading ghost.
     messages = [
         {"type": "snapshot", "run": "r", "t": 1.0, "seq": 1, "processes": [proc(201, SERVER_PID)]},
         event(210, "spawn", 1.01, ppid=201, label="quick"),
         event(210, "exit", 1.015, exitcode=0),
     ]
-    got = feed(
-        watched,
-        server,
-        messages,
-        "{ghost: m.ghosts.get(210)?.proc.label, code: m.ghosts.get(210)?.proc.exitcode,"
-        " life: [m.lives.get(210).start, m.lives.get(210).exit.t]}",
+    probe = (
+        "{live: m.processes.get(210)?.exitcode, ghost: m.ghosts.get(210)?.proc.label,"
+        " code: m.ghosts.get(210)?.proc.exitcode,"
+        " life: [m.lives.get(210).start, m.lives.get(210).exit.t, m.lives.get(210).end]}"
     )
-    assert got == {"ghost": "quick", "code": 0, "life": [1.01, 1.015]}
+    got = feed(watched, server, messages, probe)
+    assert got == {"live": 0, "ghost": None, "code": None, "life": [1.01, 1.015, None]}
+    got = feed(watched, server, [*messages, event(210, "reap", 1.02, exitcode=0)], probe)
+    assert got == {"live": None, "ghost": "quick", "code": 0, "life": [1.01, 1.015, 1.02]}
+
+
+def test_model_keeps_an_exited_child_a_zombie_until_its_reap(
+    server: Server, watched: Watched
+) -> None:
+    # The zombie lesson when the child exits before its first sample: spawn, exit, then the
+    # samples show it a zombie for 1.5 s, then the parent's join() reaps it.
+    child = proc(202, 201, "zombie", create_time=1.1)
+    delta = {"type": "delta", "run": "r", "seq": 2, "removed": []}
+    messages = [
+        {"type": "snapshot", "run": "r", "t": 1.0, "seq": 1, "processes": [proc(201, SERVER_PID)]},
+        event(202, "spawn", 1.05, ppid=201, label="Process-1"),
+        event(202, "exit", 1.08, exitcode=0),
+        {**delta, "t": 1.1, "changed": [child]},
+        {**delta, "t": 1.2, "seq": 3, "changed": [{**child, "cpu_percent": 0.5}]},
+        event(202, "reap", 2.6, exitcode=0),
+        # Read before the reap, delivered after it: must not bring the zombie back.
+        {**delta, "t": 2.61, "seq": 4, "changed": [{**child, "rss": 0}]},
+    ]
+    probe = """{
+      node: m.processes.get(202) && [m.processes.get(202).status, m.processes.get(202).exitcode],
+      ghost: m.ghosts.get(202) && [m.ghosts.get(202).proc.status, m.ghosts.get(202).proc.exitcode],
+      segs: m.lives.get(202).segs.map((s) => [s.t, s.status]),
+      exit: m.lives.get(202).exit, end: m.lives.get(202).end}"""
+    before_reap = feed(watched, server, messages[:5], probe)
+    assert before_reap == {
+        "node": ["zombie", 0],
+        "ghost": None,
+        "segs": [[1.05, "unknown"], [1.08, "zombie"]],
+        "exit": {"t": 1.08, "code": 0},
+        "end": None,
+    }
+    after = feed(watched, server, messages, probe)
+    assert after == {**before_reap, "node": None, "ghost": ["zombie", 0], "end": 2.6}
 
 
 def test_layout_wraps_many_siblings_into_a_grid_without_overlap(

@@ -1,9 +1,32 @@
-// Click a process node to send it a signal (the presenter can freeze a process and watch T appear).
+// Click a process node: its details (PID, PPID, state, CPU, memory, threads, start time,
+// command line) and, for the presenter, signals (freeze a process and watch T appear).
 
 import { api } from "./api.js";
+import { isPresenter } from "./follow.js";
 import { t } from "./i18n.js";
 
-const SIGNALS = ["SIGSTOP", "SIGCONT", "SIGINT", "SIGTERM", "SIGKILL"];
+// Signal and what it does, in the words of the lecture.
+const SIGNALS = [
+  ["SIGSTOP", "sig_stop"],
+  ["SIGCONT", "sig_continue"],
+  ["SIGINT", "sig_interrupt"],
+  ["SIGTERM", "sig_terminate"],
+  ["SIGKILL", "sig_kill"],
+];
+
+function detailRows(p) {
+  const started = new Date(p.create_time * 1000).toLocaleTimeString();
+  return [
+    ["PID", p.pid],
+    ["PPID", p.ppid],
+    [t("detail_state"), p.status],
+    ["CPU", `${p.cpu_percent} %`],
+    [t("detail_memory"), `${(p.rss / 1048576).toFixed(1)} MiB`],
+    [t("detail_threads"), p.threads],
+    [t("detail_started"), started],
+    [t("detail_cmdline"), (p.cmdline || []).join(" ")],
+  ];
+}
 
 export class SignalMenu {
   constructor(el, { runId, isActive }) {
@@ -23,18 +46,28 @@ export class SignalMenu {
     if (!this.runId || !this.isActive()) return;
     this.pid = proc.pid;
     this.el.replaceChildren();
-    const title = document.createElement("p");
-    title.className = "node-menu-title";
-    title.textContent = `${t("send_signal")} ${proc.pid}`;
-    this.el.append(title);
-    for (const sig of SIGNALS) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "btn btn-signal";
-      b.setAttribute("role", "menuitem");
-      b.textContent = sig;
-      b.addEventListener("click", () => this.send(sig));
-      this.el.append(b);
+    const details = document.createElement("dl");
+    details.className = "node-details";
+    details.id = "node-details";
+    this.el.append(details);
+    this.showDetails(details, { ...proc, cmdline: [] });
+    api("GET", `/api/runs/${encodeURIComponent(this.runId)}/processes/${proc.pid}`).then((res) => {
+      if (res.ok && this.pid === proc.pid) this.showDetails(details, res.data);
+    });
+    if (isPresenter()) {
+      const title = document.createElement("p");
+      title.className = "node-menu-title";
+      title.textContent = `${t("send_signal")} ${proc.pid}`;
+      this.el.append(title);
+      for (const [sig, key] of SIGNALS) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn btn-signal";
+        b.setAttribute("role", "menuitem");
+        b.textContent = `${t(key)} · ${sig}`;
+        b.addEventListener("click", () => this.send(sig));
+        this.el.append(b);
+      }
     }
     this.msg = document.createElement("p");
     this.msg.className = "node-menu-msg";
@@ -44,7 +77,18 @@ export class SignalMenu {
     const y = Math.min(ev.clientY + 8, window.innerHeight - this.el.offsetHeight - 8);
     this.el.style.left = `${x}px`;
     this.el.style.top = `${y}px`;
-    this.el.querySelector("button")?.focus();
+    (this.el.querySelector("button") || this.el).focus?.();
+  }
+
+  showDetails(dl, p) {
+    dl.replaceChildren();
+    for (const [name, value] of detailRows(p)) {
+      const dt = document.createElement("dt");
+      dt.textContent = name;
+      const dd = document.createElement("dd");
+      dd.textContent = String(value);
+      dl.append(dt, dd);
+    }
   }
 
   async send(signal) {

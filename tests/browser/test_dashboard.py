@@ -309,7 +309,7 @@ def test_control_needs_the_presenter_token_and_the_page_keeps_it(
         w.page.context.close()
 
 
-def test_signal_menu_freezes_a_process_and_stop_ends_the_run(
+def test_signal_menu_shows_details_freezes_a_process_and_stop_ends_the_run(
     server: Server, watched: Watched
 ) -> None:
     run = start_run(server, "zombie", {"speed": 1, "parent_sleep": 30})
@@ -319,6 +319,11 @@ def test_signal_menu_freezes_a_process_and_stop_ends_the_run(
     expect(root).to_have_attribute("data-status", "sleeping", timeout=15_000)
     page.wait_for_timeout(1000)  # let the node settle where it will be clicked
     root.click()
+    # Its details, command line included (fetched from the process's own endpoint).
+    details = page.locator("#node-details")
+    root_pid = root.get_attribute("data-pid")
+    expect(details).to_contain_text(f"PID{root_pid}")
+    expect(details).to_contain_text("-m workers.run --watch-stdin zombie", timeout=5_000)
     page.locator("#node-menu button", has_text="SIGSTOP").click()
     expect(root).to_have_attribute("data-status", "stopped", timeout=5_000)
     expect(root.locator(".badge-letter")).to_have_text("T")

@@ -260,7 +260,10 @@ class RunManager:
         self.reader.forget(pid)
         if st is None or st.create_time != member.create_time:
             raise NotAMember(f"process {pid} of run {run_id} has already gone")
-        os.kill(pid, sig)
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            raise NotAMember(f"process {pid} of run {run_id} has already gone") from None
 
     def process(self, run_id: str, pid: int) -> dict[str, Any]:
         """One live process of a run: its latest record and its command line."""

@@ -4,11 +4,12 @@ import functools
 import inspect
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from app.runs import LessonNotFound
 from app.schemas import LessonDetail, LessonPublic
 from workers import catalog
 
@@ -50,6 +51,6 @@ def list_lessons() -> list[dict[str, Any]]:
 def get_lesson(lesson_id: str) -> dict[str, Any]:
     entry = catalog.get(lesson_id)
     if entry is None:
-        raise HTTPException(404, {"field": "lesson", "message": f"unknown lesson {lesson_id!r}"})
+        raise LessonNotFound(lesson_id)
     source, html = _source(lesson_id)
     return {**lesson_public(entry.lesson), "source": source, "source_html": html}

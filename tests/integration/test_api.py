@@ -294,3 +294,9 @@ def test_stdout_events_carry_the_lesson_line_that_printed_them(server: Server) -
     source = api(server, "GET", "/api/lessons/zombie").json()["source"].splitlines()
     for event in got.events("stdout"):
         assert "print(" in source[event["data"]["lineno"] - 1]
+
+
+def test_unknown_lesson_detail_is_404_naming_the_lesson(server: Server) -> None:
+    r = api(server, "GET", "/api/lessons/teleport")
+    assert r.status_code == 404
+    assert r.json()["detail"] == {"field": "lesson", "message": "unknown lesson 'teleport'"}

@@ -90,6 +90,10 @@ class Run:
 
     def set_state(self, state: RunState) -> None:
         self.state = check_transition(self.state, state)
+        self.announce()
+
+    def announce(self) -> None:
+        """Tell every viewer the run's state (and who the server is: orphans' adopter)."""
         fields = self.public()
         del fields["id"]
         self.hub.run_state(**fields, server_pid=os.getpid())
@@ -153,7 +157,7 @@ class RunManager:
         recorder = Recorder(directory / f"{run_id}.jsonl")
         run = Run(run_id, lesson_id, params, Hub(run_id, recorder), recorder)
         self.runs[run_id] = run
-        run.hub.run_state(**{k: v for k, v in run.public().items() if k != "id"})
+        run.announce()
         try:
             self._launch(run, asyncio.get_running_loop())
         except OSError as exc:
@@ -238,7 +242,14 @@ class RunManager:
         if run.workdir is not None:
             shutil.rmtree(run.workdir, ignore_errors=True)
         prune(recordings_dir(self.settings.data_dir), self.settings.max_recordings)
+        self._forget_old_runs()
         run.done.set()
+
+    def _forget_old_runs(self) -> None:
+        """Keep at most ``max_recordings`` ended runs in memory; the rest live on disk."""
+        ended = [r for r in self.runs.values() if r.state.ended]
+        for old in ended[: max(0, len(ended) - self.settings.max_recordings)]:
+            del self.runs[old.id]
 
     def stop(self, run_id: str, reason: str = "requested") -> Run:
         run = self.get(run_id)

@@ -300,3 +300,17 @@ def test_unknown_lesson_detail_is_404_naming_the_lesson(server: Server) -> None:
     r = api(server, "GET", "/api/lessons/teleport")
     assert r.status_code == 404
     assert r.json()["detail"] == {"field": "lesson", "message": "unknown lesson 'teleport'"}
+
+
+def test_old_runs_leave_memory_and_disk_beyond_the_recordings_cap(
+    make_server: Callable[..., Server],
+) -> None:
+    small = make_server(PROCVIZ_MAX_RECORDINGS="2")
+    ids = []
+    for _ in range(3):
+        run = start_run(small, "zombie", {"speed": 20, "parent_sleep": 0.5})
+        collect(small, run["id"])
+        ids.append(run["id"])
+    assert [r["id"] for r in api(small, "GET", "/api/runs").json()] == ids[:0:-1]
+    assert [r["id"] for r in api(small, "GET", "/api/recordings").json()] == ids[:0:-1]
+    assert api(small, "GET", f"/api/runs/{ids[0]}").status_code == 404

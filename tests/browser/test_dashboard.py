@@ -91,8 +91,9 @@ def test_zombie_keeps_its_exit_code_and_its_lane_runs_to_the_reap(
     zombies = [s for s in segs if s["status"] == "zombie"]
     assert len(zombies) == 1, segs
     z = zombies[0]
-    # Z from the exit (or the first sample after it) to the reap: the lane ends there, Z.
-    assert abs(z["from"] - at["exit"]) < 0.3, (z, at)
+    # Z from the exit (or the first sample after it, late on a loaded machine) to the reap:
+    # the lane ends there, Z. The zombie lasts 1.5 s, so half of that still tells them apart.
+    assert abs(z["from"] - at["exit"]) < 0.75, (z, at)
     assert abs(z["to"] - at["reap"]) < 0.01, (z, at)
     assert float(lane.get_attribute("data-end") or "nan") == z["to"]
     assert z == max(segs, key=lambda s: s["to"])

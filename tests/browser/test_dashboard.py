@@ -460,3 +460,21 @@ def test_page_loads_nothing_from_outside_the_server(server: Server, watched: Wat
     assert any("/vendor/d3/" in u for u in requested)
     assert any("/vendor/uplot/" in u for u in requested)
     assert watched.errors == []
+
+
+def test_each_process_copy_of_a_variable_is_drawn_beside_its_node(
+    server: Server, watched: Watched
+) -> None:
+    # isolation: money = 1000 in the parent, 99 in the child, visible at the same moment.
+    run = start_run(server, "isolation", {"speed": 1, "hold": 4})
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    root = page.locator('g.node[data-role="root"]')
+    child = page.locator('g.node[data-ppid]:not([data-role="root"])', has_text="Process-1")
+    expect(child.locator("g.note-value")).to_have_text("money = 99", timeout=20_000)
+    expect(root.locator("g.note-value")).to_have_text("money = 1000", timeout=10_000)
+    # Both at once: the child is still alive (not a ghost) while the parent shows 1000.
+    expect(child).not_to_have_attribute("data-gone", re.compile(".*"))
+    watched.screenshot("isolation-values")
+    wait_state(server, run["id"], ENDED, timeout=30)
+    assert watched.errors == []

@@ -18,8 +18,10 @@ LESSON = Lesson(
         "zh": "父进程先退出，子进程还在运行：子进程被收养，照常结束。",
     },
     watch={
-        "en": "The child's node moves from its dead parent to the process that adopts it.",
-        "zh": "子进程的节点从死去的父进程移到收养它的进程下面。",
+        "en": "The child's node moves from its dead parent to the process that adopts it. "
+        "(With forkserver its OS parent is a fork server, which lives on: no orphan.)",
+        "zh": "子进程的节点从死去的父进程移到收养它的进程下面。"
+        "（forkserver 方式下，它在操作系统里的父进程是 fork server，不会退出：不会成为孤儿。）",
     },
     punchline={
         "en": "An orphan is adopted (its PPID changes) and reaped by its new parent: no harm done.",

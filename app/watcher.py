@@ -28,9 +28,6 @@ HAS_PIDFD = hasattr(os, "pidfd_open")
 # A process its parent reaped before we read its exit status: how long to wait for
 # the parent's harness to report the code (its waitpid() returned first).
 SETTLE_WAIT = 0.25
-# Harness-only kinds: turned into lifecycle facts here, never forwarded as they are.
-INTERNAL_KINDS = {"exiting"}
-LIFECYCLE_FROM_HARNESS = {"spawn", "reap"}
 
 
 class Sink(Protocol):
@@ -110,9 +107,6 @@ class RunWatcher:
         except OSError:
             pass
 
-    def join(self, timeout: float | None = None) -> None:
-        self.thread.join(timeout)
-
     # -- the loop ------------------------------------------------------------------
 
     def _loop(self) -> None:
@@ -163,6 +157,8 @@ class RunWatcher:
         os.read(self._wake_r, 64)
 
     def _on_channel(self) -> None:
+        # The harness's lifecycle notes (spawn, exiting, reap) become facts checked here;
+        # everything else (output, values, queues, the result) goes out as it came.
         for event in channel.drain(self.sock):
             if event.kind == "spawn":
                 self._on_spawn(event)

@@ -18,7 +18,6 @@ import pytest
 from tests.client import Server
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "artifacts"
 # Set in every server this test session starts and so inherited by every process of
 # their runs: the leftover check looks at this session's runs only.
 MARK = f"PROCVIZ_TEST_SESSION={uuid.uuid4().hex}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -182,4 +183,66 @@ def test_queue_lesson_marks_puts_and_gets_and_the_time_axis_zooms_and_fits(
 
     page.locator("#tl-fit").click()
     assert seg_box(seg) == pytest.approx((x0, w0), abs=0.5)
+    assert watched.errors == []
+
+
+def test_lock_markers_show_each_buyer_holding_the_lock_in_turn(
+    server: Server, watched: Watched
+) -> None:
+    run = start_run(server, "ticket-race", {"speed": 4, "buyers": 4, "lock": True})
+    page = watch_to_the_end(server, watched, run)
+    timeline = page.locator("#timeline")
+    held = timeline.locator(".marker-lock-held")
+    freed = timeline.locator(".marker-lock-free")
+    expect(held).to_have_count(4)
+    expect(freed).to_have_count(4)
+    expect(held.first.locator("title")).to_contain_text("lock: acquired")
+    spans = timeline.locator("g.lane").evaluate_all(
+        """(lanes) => lanes.flatMap((g) => {
+             const at = (c) => [...g.querySelectorAll(c)].map((m) => +m.dataset.t);
+             const [h, f] = [at('.marker-lock-held'), at('.marker-lock-free')];
+             return h.length ? [[h[0], f[0]]] : [];
+           })"""
+    )
+    # One holder at a time: each buyer releases before the next one acquires.
+    spans.sort()
+    assert len(spans) == 4 and all(a < b for a, b in spans), spans
+    assert all(before[1] <= after[0] for before, after in pairwise(spans)), spans
+    assert watched.errors == []
+
+
+def test_timeline_follows_now_while_the_run_is_live(server: Server, watched: Watched) -> None:
+    run = start_run(server, "queue", {"speed": 1})  # main waits 3 s with a full queue
+    page = watched.page
+    page.goto(f"{server.base}/runs/{run['id']}")
+    page.locator("#tab-timeline").click()
+    expect(page.locator("#timeline g.lane").first).to_be_attached(timeout=15_000)
+    follow = """() => {
+      const m = window.procviz.model;
+      const [d0, d1] = document.querySelector('#timeline').dataset.domain.split(',').map(Number);
+      return {live: !m.isTerminal(), d0, d1, now: m.serverNow() - m.t0,
+              mode: document.querySelector('#timeline').dataset.mode};
+    }"""
+    # The axis spans at least a second: wait past it.
+    page.wait_for_function("() => window.procviz.model.serverNow() - window.procviz.model.t0 > 1.3")
+    first = page.evaluate(follow)
+    page.wait_for_timeout(1000)
+    second = page.evaluate(follow)
+    assert first["live"] and second["live"], (first, second)
+    for view in (first, second):
+        # A short run is shown whole, up to now (redrawn four times a second).
+        assert view["mode"] == "follow" and view["d0"] == 0, view
+        assert abs(view["d1"] - view["now"]) < 0.5, view
+    assert second["d1"] - first["d1"] > 0.6, (first, second)
+    expect(page.locator("#tl-follow")).to_be_visible()
+    # Zoomed by hand, the view holds still; Follow live takes it back to now.
+    page.locator("#tl-zoom-in").click()
+    held = page.evaluate(follow)
+    page.wait_for_timeout(600)
+    assert page.evaluate(follow)["d1"] == held["d1"]
+    page.locator("#tl-follow").click()
+    expect(page.locator("#timeline")).to_have_attribute("data-mode", "follow")
+    assert abs(page.evaluate(follow)["d1"] - page.evaluate(follow)["now"]) < 0.5
+    wait_state(server, run["id"], ENDED, timeout=40)
+    expect(page.locator("#tl-follow")).to_be_hidden(timeout=10_000)
     assert watched.errors == []

@@ -107,6 +107,27 @@ def test_orphan_lane_marks_the_moment_it_was_adopted(server: Server, watched: Wa
     expect(adopt.locator("title")).to_contain_text(f"adopted by PID {server.pid}")
     # Only the orphan was adopted.
     expect(page.locator('#timeline .marker[data-kind="adopt"]')).to_have_count(1)
+
+    # A chatty lesson: thousands of prints are thinned, the lifecycle marks all stay.
+    page.evaluate(
+        """(pid) => {
+             const m = window.procviz.model;
+             const life = m.lives.get(pid);
+             const end = life.end ?? life.start + 1;
+             for (let i = 0; i < 3000; i++) {
+               m.apply({type: 'event', kind: 'stdout', pid, t: life.start + (end - life.start) * i / 3000,
+                        data: {line: `line ${i}`}});
+             }
+           }""",
+        orphan,
+    )
+    page.locator("#tl-fit").click()
+    timeline = page.locator("#timeline")
+    expect(lane.locator('.marker[data-kind="stdout"]').first).to_be_attached()
+    assert 0 < int(timeline.get_attribute("data-markers") or "0") <= 300
+    expect(adopt).to_have_count(1)
+    lanes = timeline.locator("g.lane").count()
+    expect(timeline.locator('.marker[data-kind="spawn"]')).to_have_count(lanes)
     assert watched.errors == []
 
 

@@ -241,6 +241,9 @@ class RunWatcher:
             **extra,
         )
         self._watch(m.pid)
+        # Its first record now, not at the next tick: a process that lives a few
+        # milliseconds still appears in a frame with its state and parent.
+        self._apply(self.sampler.read_one(m.pid, time.monotonic()))
 
     def _on_reaped(self, pid: int, exitcode: int | None, t: float) -> None:
         pending = self._unsettled.get(pid)

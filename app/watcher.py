@@ -89,6 +89,9 @@ class RunWatcher:
         self.life = _Lifecycle()
         self.returncode: int | None = None
         self._unsettled: dict[int, tuple[Member, float]] = {}
+        # Announced by the harness but gone before we could read them (lived < a ms or
+        # two under load): reported from the harness's facts alone.
+        self._vanished: set[int] = set()
         self._stop: _Stop | None = None
         self._stop_requested: str | None = None
         self._wake_r, self._wake_w = os.pipe()
@@ -217,6 +220,10 @@ class RunWatcher:
     def _on_spawn(self, event: Event) -> None:
         data = event.data
         self._follow(event.pid, str(data.get("label", "")), event.t, str(data.get("role", "")))
+        announced = any(pid == event.pid for pid, _ in self.life.spawned)
+        if event.pid not in self.sampler.members and not announced:
+            self._vanished.add(event.pid)
+            self.sink.event(event)  # its parent's word for it: the OS no longer has it
 
     def _on_found(self, pid: int) -> None:
         m = self.sampler.members.get(pid)
@@ -246,6 +253,12 @@ class RunWatcher:
         self._apply(self.sampler.read_one(m.pid, time.monotonic()))
 
     def _on_reaped(self, pid: int, exitcode: int | None, t: float) -> None:
+        if pid in self._vanished:
+            self._vanished.discard(pid)
+            code = exitcode if exitcode is not None else self._code(pid)
+            self._emit(pid, "exit", t, exitcode=code)
+            self._emit(pid, "reap", t, exitcode=code)
+            return
         pending = self._unsettled.get(pid)
         m = pending[0] if pending else self.sampler.members.get(pid)
         if m is not None:  # else: already reported
@@ -373,12 +386,25 @@ class RunWatcher:
         stop.killed = True
         self._signal_all(signal.SIGKILL)
 
-    def _signal_all(self, sig: signal.Signals) -> None:
-        """The run's process group, then every member still seen (identity-checked)."""
+    def _signal_group(self, sig: signal.Signals) -> None:
+        """Signal the run's process group, only while its ID cannot belong to anyone else.
+
+        The kernel keeps a PID reserved while it names a live process, group or session:
+        our unreaped root, or any process left in the run's session. Once both are gone
+        the number may be reused (another run's root, in a session of its own).
+        """
+        if self.popen.returncode is not None and not self.sampler.reader.session_members(
+            self.root_pid
+        ):
+            return
         try:
             os.killpg(self.root_pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
+
+    def _signal_all(self, sig: signal.Signals) -> None:
+        """The run's process group, then every member still seen (identity-checked)."""
+        self._signal_group(sig)
         for m in list(self.sampler.members.values()):
             st = self.sampler.reader.read(m.pid)
             if st is not None and st.create_time == m.create_time:
@@ -389,10 +415,7 @@ class RunWatcher:
 
     def _cleanup(self) -> None:
         # Nothing may remain of the group: a last KILL covers a member we never saw.
-        try:
-            os.killpg(self.root_pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self._signal_group(signal.SIGKILL)
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait()

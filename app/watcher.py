@@ -321,7 +321,6 @@ class RunWatcher:
                 continue
             code = reaper.reap_adopted(m.pid)
             if code is not None:
-                m.exitcode = code if m.exitcode is None else m.exitcode
                 self._on_reaped(m.pid, code, time.time())
                 self._apply(self.sampler.read_one(m.pid, time.monotonic()))
 

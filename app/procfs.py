@@ -57,6 +57,9 @@ def exitcode_from_wait_status(status: int) -> int:
 class Reader(Protocol):
     def read(self, pid: int) -> Stat | None: ...
 
+    def read_once(self, pid: int) -> Stat | None:
+        """A process not followed: read without keeping anything open."""
+
     def forget(self, pid: int) -> None: ...
 
     def session_members(self, sid: int) -> list[int]: ...
@@ -172,6 +175,9 @@ class ProcReader:
 
 class PsutilReader:
     """The portable path (macOS, BSD): six attributes through ``oneshot()``."""
+
+    def read_once(self, pid: int) -> Stat | None:
+        return self.read(pid)
 
     def forget(self, pid: int) -> None:
         pass

@@ -21,6 +21,8 @@ class ProcessRecord:
     threads: int
     create_time: float
     role: str  # root | child | forkserver | resource_tracker
+    life: str = "running"  # app.lifecycle.Life: running | stopped | exited (a zombie)
+    exitcode: int | None = None  # a zombie's exit code (-N: killed by signal N)
 
     @property
     def identity(self) -> tuple[int, float]:

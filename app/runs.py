@@ -25,6 +25,7 @@ from typing import Any
 
 import workers
 from app.channel import open_channel
+from app.handle import ProcessHandle
 from app.hub import Hub
 from app.lobby import Lobby
 from app.procfs import Reader, default_reader
@@ -265,16 +266,17 @@ class RunManager:
         run = self.get(run_id)
         watcher = run.watcher
         member = watcher.sampler.members.get(pid) if watcher and not run.state.ended else None
-        if member is None:
+        if watcher is None or member is None:
             raise NotAMember(f"process {pid} is not a live process of run {run_id}")
-        st = self.reader.read(pid)
+        handle = ProcessHandle.open(self.reader, pid, member.create_time)
         self.reader.forget(pid)
-        if st is None or st.create_time != member.create_time:
-            raise NotAMember(f"process {pid} of run {run_id} has already gone")
         try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            raise NotAMember(f"process {pid} of run {run_id} has already gone") from None
+            if handle is None or not handle.signal(sig):
+                raise NotAMember(f"process {pid} of run {run_id} has already gone")
+        finally:
+            if handle is not None:
+                handle.close()
+        watcher.note_signal(pid)
 
     def process(self, run_id: str, pid: int) -> dict[str, Any]:
         """One live process of a run: its latest record and its command line."""

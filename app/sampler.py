@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.lifecycle import life_of_status
 from app.procfs import Reader, Stat
 from app.records import ProcessRecord
 
@@ -25,8 +26,6 @@ class Member:
     cpu_ref: tuple[float, float] | None = None  # (time, cpu_seconds)
     last: Stat | None = None
     cpu_percent: float = 0.0
-    exited: bool = False
-    exitcode: int | None = None
 
 
 @dataclass
@@ -139,8 +138,7 @@ class Sampler:
             m.cpu_ref = (now, st.cpu_seconds)
         if st.status == "zombie":
             m.cpu_percent = 0.0
-            if not m.exited:
-                m.exited, m.exitcode = True, st.exitcode
+            if m.record is None or m.record.status != "zombie":
                 obs.exited.append((m.pid, st.exitcode))
         raw = (st.ppid, st.status, m.cpu_percent, st.rss, st.threads, st.name, m.label, m.role)
         if raw == m.raw:
@@ -159,6 +157,8 @@ class Sampler:
             threads=st.threads,
             create_time=m.create_time,
             role=m.role,
+            life=str(life_of_status(st.status)),
+            exitcode=st.exitcode,
         )
         obs.changed.append(m.record)
 

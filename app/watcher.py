@@ -16,18 +16,21 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Protocol
 
-from app import channel, reaper
-from app.procfs import Reader
+from app import channel
+from app.handle import ProcessHandle, reap_child
+from app.lifecycle import Life, LifeTable, ProcessLife, life_of_status
+from app.procfs import Reader, Stat
 from app.records import Event, ProcessRecord
 from app.sampler import Member, Observation, Sampler
 
-HAS_PIDFD = hasattr(os, "pidfd_open")
 # A process its parent reaped before we read its exit status: how long to wait for
 # the parent's harness to report the code (its waitpid() returned first).
 SETTLE_WAIT = 0.25
+# The final check: how long killing and reaping what is left of a run may take.
+SWEEP_WAIT = 2.0
 
 
 class Sink(Protocol):
@@ -49,6 +52,9 @@ class Limits:
     scan_period: float = 0.5
     max_processes: int = 256
     stop_grace: float = 2.0
+    # After the presenter killed a process: this long without any progress in the
+    # run (no event, no CPU time) and the others are waiting for it forever.
+    stall_seconds: float = 5.0
 
 
 @dataclass
@@ -56,15 +62,6 @@ class _Stop:
     reason: str
     kill_at: float
     killed: bool = False
-
-
-@dataclass
-class _Lifecycle:
-    """Per-identity facts already reported, so each is reported exactly once."""
-
-    spawned: set[tuple[int, float]] = field(default_factory=set)
-    exit_codes: dict[int, int] = field(default_factory=dict)  # from the harness, by pid
-    reaped: set[tuple[int, float]] = field(default_factory=set)
 
 
 class RunWatcher:
@@ -76,6 +73,7 @@ class RunWatcher:
         sink: Sink,
         limits: Limits,
         server_pid: int | None = None,
+        extra_members: Callable[[], list[int]] | None = None,
     ) -> None:
         self.popen = popen
         self.sock = sock
@@ -85,15 +83,21 @@ class RunWatcher:
         self.root_pid = popen.pid
         self.sampler = Sampler(reader, popen.pid)
         self.selector = selectors.DefaultSelector()
-        self.pidfds: dict[int, int] = {}
-        self.life = _Lifecycle()
+        self.handles: dict[int, ProcessHandle] = {}
+        self.life = LifeTable()
         self.returncode: int | None = None
-        self._unsettled: dict[int, tuple[Member, float]] = {}
-        # Announced by the harness but gone before we could read them (lived < a ms or
-        # two under load): reported from the harness's facts alone.
-        self._vanished: set[int] = set()
+        self.max_seen = 0
+        # Processes of the run outside its session (a cgroup's tasks), for the final check.
+        self._extra_members = extra_members or (lambda: [])
+        self._root_create_time: float | None = None
         self._stop: _Stop | None = None
         self._stop_requested: str | None = None
+        self._capped = False
+        # PIDs the presenter signalled (appended from the event loop's thread).
+        self._signalled: set[int] = set()
+        self._stalled_by: str | None = None
+        self._last_progress = time.monotonic()
+        self._cpu_total = 0.0
         self._wake_r, self._wake_w = os.pipe()
         self.thread = threading.Thread(target=self._loop, name=f"watch-{popen.pid}", daemon=True)
 
@@ -105,6 +109,13 @@ class RunWatcher:
     def request_stop(self, reason: str) -> None:
         if self._stop_requested is None:
             self._stop_requested = reason
+        self._wake()
+
+    def note_signal(self, pid: int) -> None:
+        """The presenter signalled ``pid``: if it dies of it, watch for a stalled run."""
+        self._signalled.add(pid)
+
+    def _wake(self) -> None:
         try:
             os.write(self._wake_w, b"x")
         except OSError:
@@ -122,6 +133,8 @@ class RunWatcher:
                 sel.register(stream, selectors.EVENT_READ, self._pipe_reader(stream, kind))
         now = time.monotonic()
         self._follow(self.root_pid, "MainProcess", time.time())
+        root = self.sampler.members.get(self.root_pid)
+        self._root_create_time = root.create_time if root else None
         next_tick = now
         next_scan = now + self.limits.scan_period
         try:
@@ -140,6 +153,7 @@ class RunWatcher:
                     self._apply(self.sampler.tick(now))
                     self._settle_overdue(now)
                     self._check_limits()
+                    self._check_stall(now)
                     self._advance_stop(now)
                     next_tick += self.limits.sample_period
                     if next_tick < now:  # fell behind: skip ticks, never burst
@@ -152,7 +166,11 @@ class RunWatcher:
         self.sink.flush()
 
     def _finished(self) -> bool:
-        return self.returncode is not None and not self.sampler.members and not self._unsettled
+        return (
+            self.returncode is not None
+            and not self.sampler.members
+            and not self.life.unsettled()
+        )
 
     # -- inputs --------------------------------------------------------------------
 
@@ -162,13 +180,18 @@ class RunWatcher:
     def _on_channel(self) -> None:
         # The harness's lifecycle notes (spawn, exiting, reap) become facts checked here;
         # everything else (output, values, queues, the result) goes out as it came.
-        for event in channel.drain(self.sock):
+        events = channel.drain(self.sock)
+        if events:
+            self._last_progress = time.monotonic()
+        for event in events:
             if event.kind == "spawn":
                 self._on_spawn(event)
             elif event.kind == "exiting":
-                self.life.exit_codes[event.pid] = event.data.get("exitcode", 0)
+                code = event.data.get("exitcode", 0)
+                self.life.codes[event.pid] = code if isinstance(code, int) else 1
             elif event.kind == "reap":
-                self._on_reaped(event.pid, event.data.get("exitcode"), event.t)
+                code = event.data.get("exitcode")
+                self._on_reaped(event.pid, code if isinstance(code, int) else None, event.t)
             else:
                 self.sink.event(event)
 
@@ -220,49 +243,66 @@ class RunWatcher:
     def _on_spawn(self, event: Event) -> None:
         data = event.data
         self._follow(event.pid, str(data.get("label", "")), event.t, str(data.get("role", "")))
-        announced = any(pid == event.pid for pid, _ in self.life.spawned)
-        if event.pid not in self.sampler.members and not announced:
-            self._vanished.add(event.pid)
-            self.sink.event(event)  # its parent's word for it: the OS no longer has it
+        if event.pid not in self.sampler.members and self.life.get(event.pid) is None:
+            # Gone before we could read it (lived < a ms or two under load): its
+            # parent's word is all there is, and its exit comes from the harness too.
+            self.life.begin(event.pid, None)
+            self.sink.event(event)
+        self._check_limits()
 
     def _on_found(self, pid: int) -> None:
         m = self.sampler.members.get(pid)
         if m is not None:
             self._announce(m, None, found_by="scan")
+        self._check_limits()
 
     def _announce(self, m: Member, t: float | None, **extra: object) -> None:
-        """The spawn event, once per identity, and a pidfd to see its exit."""
-        if (m.pid, m.create_time) in self.life.spawned:
+        """The spawn event, once per identity, and a handle to see its exit."""
+        if self.life.begin(m.pid, m.create_time) is None:
             return
-        self.life.spawned.add((m.pid, m.create_time))
         st = self.sampler.reader.read(m.pid)
-        ppid = st.ppid if st else None
         self._emit(
             m.pid,
             "spawn",
             t,
-            ppid=ppid,
+            ppid=st.ppid if st else None,
             label=m.label,
             role=m.role,
             create_time=m.create_time,
             **extra,
         )
-        self._watch(m.pid)
+        self._watch(m)
         # Its first record now, not at the next tick: a process that lives a few
         # milliseconds still appears in a frame with its state and parent.
         self._apply(self.sampler.read_one(m.pid, time.monotonic()))
 
     def _on_reaped(self, pid: int, exitcode: int | None, t: float) -> None:
-        if pid in self._vanished:
-            self._vanished.discard(pid)
-            code = exitcode if exitcode is not None else self._code(pid)
-            self._emit(pid, "exit", t, exitcode=code)
-            self._emit(pid, "reap", t, exitcode=code)
+        life = self.life.get(pid)
+        if life is not None:
+            self._reap(life, exitcode, t)
+
+    def _exit(self, life: ProcessLife, code: int | None, t: float | None = None) -> None:
+        """The exit event, on the one transition into ``exited``."""
+        if life.state.ended:
             return
-        pending = self._unsettled.get(pid)
-        m = pending[0] if pending else self.sampler.members.get(pid)
-        if m is not None:  # else: already reported
-            self._settle(m, exitcode, t)
+        life.exitcode = code if code is not None else self.life.code(life.pid)
+        life.to(Life.EXITED)
+        self._emit(life.pid, "exit", t, exitcode=life.exitcode)
+        if life.exitcode is not None and life.exitcode < 0 and life.pid in self._signalled:
+            name = signal.Signals(-life.exitcode).name if -life.exitcode in _SIGNALS else ""
+            self._stalled_by = f"process {life.pid} was ended by {name or life.exitcode}"
+            self._last_progress = time.monotonic()
+
+    def _reap(self, life: ProcessLife, code: int | None, t: float | None = None) -> None:
+        """The reap event (after the exit, if that was not seen), exactly once."""
+        if life.state == Life.REAPED:
+            return
+        life.settle_by = None
+        self._exit(life, code, t)
+        if code is not None:
+            life.exitcode = code  # its parent's waitpid() is the last word
+        life.to(Life.REAPED)
+        self._emit(life.pid, "reap", t, exitcode=life.exitcode)
 
     def _root_exited(self) -> None:
         code = self.popen.poll()  # our own child: we reap it
@@ -271,32 +311,35 @@ class RunWatcher:
         self.returncode = code
         self._on_reaped(self.root_pid, code, time.time())
 
+    def _life_of(self, m: Member) -> ProcessLife | None:
+        life = self.life.get(m.pid)
+        return life if life is not None and life.create_time == m.create_time else None
+
     def _apply(self, obs: Observation) -> None:
         for pid, code in obs.exited:
-            self._emit(pid, "exit", exitcode=code if code is not None else self._code(pid))
+            life = self.life.get(pid)
+            if life is not None:
+                self._exit(life, code)
+        for record in obs.changed:
+            life = self.life.get(record.pid)
+            state = life_of_status(record.status)
+            if life is not None and not life.state.ended and not state.ended:
+                life.to(state)
         for pid, old, new in obs.reparented:
             adopter = "procviz server (subreaper)" if new == self.server_pid else ""
             self._emit(pid, "adopt", old_ppid=old, new_ppid=new, adopter=adopter)
         for m in obs.gone:
             self._unwatch(m.pid)
-            if m.exited or not self._parent_will_report(m):
-                self._settle(m, None)
+            life = self._life_of(m)
+            if life is None or life.state == Life.REAPED:
+                continue
+            if life.state == Life.EXITED or not self._parent_will_report(m):
+                self._reap(life, None)
             else:
-                self._unsettled[m.pid] = (m, time.monotonic() + SETTLE_WAIT)
+                life.settle_by = time.monotonic() + SETTLE_WAIT
         if obs.changed or obs.removed:
             self.sink.frame(obs.changed, obs.removed)
         self._reap_adopted()
-
-    def _settle(self, m: Member, exitcode: int | None, t: float | None = None) -> None:
-        """Report a vanished process's exit (if not yet) and its reap, exactly once."""
-        self._unsettled.pop(m.pid, None)
-        if not m.exited:
-            m.exited = True
-            m.exitcode = exitcode if exitcode is not None else self._code(m.pid)
-            self._emit(m.pid, "exit", t, exitcode=m.exitcode)
-        if (m.pid, m.create_time) not in self.life.reaped:
-            self.life.reaped.add((m.pid, m.create_time))
-            self._emit(m.pid, "reap", t, exitcode=m.exitcode if exitcode is None else exitcode)
 
     def _parent_will_report(self, m: Member) -> bool:
         """Its exit code is unknown but its parent's harness may report it in a moment.
@@ -304,14 +347,14 @@ class RunWatcher:
         A multiprocessing parent reports its waitpid() with the code; under forkserver
         the parent reports the code the forkserver sends it when it polls.
         """
-        if self._code(m.pid) is not None or m.record is None:
+        if self.life.code(m.pid) is not None or m.record is None:
             return False
         return m.record.ppid in self.sampler.members
 
     def _settle_overdue(self, now: float) -> None:
-        for m, deadline in list(self._unsettled.values()):
-            if now >= deadline:
-                self._settle(m, None)
+        for life in self.life.unsettled():
+            if life.settle_by is not None and now >= life.settle_by:
+                self._reap(life, None)
 
     def _reap_adopted(self) -> None:
         for m in list(self.sampler.members.values()):
@@ -319,13 +362,11 @@ class RunWatcher:
                 continue
             if m.record.ppid != self.server_pid:
                 continue
-            code = reaper.reap_adopted(m.pid)
+            handle = self.handles.get(m.pid)
+            code = handle.reap() if handle is not None else reap_child(m.pid)
             if code is not None:
                 self._on_reaped(m.pid, code, time.time())
                 self._apply(self.sampler.read_one(m.pid, time.monotonic()))
-
-    def _code(self, pid: int) -> int | None:
-        return self.life.exit_codes.get(pid)
 
     def _ppid(self, m: Member) -> int | None:
         return m.record.ppid if m.record else None
@@ -341,33 +382,54 @@ class RunWatcher:
     def _emit(self, pid: int, kind: str, t: float | None = None, **data: object) -> None:
         self.sink.event(Event(pid=pid, kind=kind, data=data, t=t or time.time()))
 
-    def _watch(self, pid: int) -> None:
-        if not HAS_PIDFD or pid in self.pidfds:
+    def _watch(self, m: Member) -> None:
+        if m.pid in self.handles:
             return
-        try:
-            fd = os.pidfd_open(pid)
-        except OSError:
+        handle = ProcessHandle.open(self.sampler.reader, m.pid, m.create_time)
+        if handle is None:
             return  # already gone: the next tick reports it
-        self.pidfds[pid] = fd
-        self.selector.register(fd, selectors.EVENT_READ, self._on_pidfd(pid))
+        self.handles[m.pid] = handle
+        if handle.pidfd is not None:
+            self.selector.register(handle, selectors.EVENT_READ, self._on_pidfd(m.pid))
 
     def _unwatch(self, pid: int) -> None:
-        fd = self.pidfds.pop(pid, None)
-        if fd is not None:
-            self.selector.unregister(fd)
-            os.close(fd)
+        handle = self.handles.pop(pid, None)
+        if handle is not None:
+            if handle.pidfd is not None:
+                self.selector.unregister(handle)
+            handle.close()
 
     # -- limits and stopping -------------------------------------------------------
 
     def _check_limits(self) -> None:
-        if self._stop is None and len(self.sampler.members) > self.limits.max_processes:
-            reason = (
-                f"the run has {len(self.sampler.members)} processes, "
-                f"more than the cap of {self.limits.max_processes}"
-            )
-            self._emit(self.root_pid, "limit", reason=reason, cap="max_processes")
-            self._stop_requested = self._stop_requested or "max_processes"
-            self._begin_stop(self._stop_requested)
+        count = len(self.sampler.members)
+        self.max_seen = max(self.max_seen, count)
+        if self._capped or count <= self.limits.max_processes:
+            return
+        self._capped = True
+        reason = f"the run has {count} processes, more than the cap of {self.limits.max_processes}"
+        self._emit(self.root_pid, "limit", reason=reason, cap="max_processes")
+        self._stop_requested = self._stop_requested or "max_processes"
+        # No grace: a run that forks past its cap would fork on during one. A group
+        # signal reaches a process forked concurrently too (the kernel restarts the fork).
+        self._stop = _Stop(self._stop_requested, kill_at=time.monotonic(), killed=True)
+        self._signal_all(signal.SIGKILL)
+
+    def _check_stall(self, now: float) -> None:
+        cpu = sum(m.last.cpu_seconds for m in self.sampler.members.values() if m.last)
+        if cpu != self._cpu_total:
+            self._cpu_total, self._last_progress = cpu, now
+        if self._stalled_by is None or self._stop is not None:
+            return
+        if now - self._last_progress < self.limits.stall_seconds:
+            return
+        reason = (
+            f"{self._stalled_by}, and nothing has happened in the run for "
+            f"{self.limits.stall_seconds:g} s: the others are waiting for it forever"
+        )
+        self._emit(self.root_pid, "limit", reason=reason, cap="stalled")
+        self._stop_requested = self._stop_requested or "stalled"
+        self._begin_stop(self._stop_requested)
 
     def _begin_stop(self, reason: str) -> None:
         self._stop = _Stop(reason, kill_at=time.monotonic() + self.limits.stop_grace)
@@ -385,16 +447,22 @@ class RunWatcher:
         stop.killed = True
         self._signal_all(signal.SIGKILL)
 
-    def _signal_group(self, sig: signal.Signals) -> None:
-        """Signal the run's process group, only while its ID cannot belong to anyone else.
+    def _group_is_ours(self) -> bool:
+        """The run's group and session ID still name the run's processes.
 
         The kernel keeps a PID reserved while it names a live process, group or session:
         our unreaped root, or any process left in the run's session. Once both are gone
         the number may be reused (another run's root, in a session of its own).
         """
-        if self.popen.returncode is not None and not self.sampler.reader.session_members(
-            self.root_pid
-        ):
+        if self.popen.returncode is None:
+            return True
+        leader = self.sampler.reader.read_once(self.root_pid)
+        if leader is not None and leader.create_time != self._root_create_time:
+            return False  # the number now names someone else's session
+        return bool(self.sampler.reader.session_members(self.root_pid))
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        if not self._group_is_ours():
             return
         try:
             os.killpg(self.root_pid, sig)
@@ -402,15 +470,58 @@ class RunWatcher:
             pass
 
     def _signal_all(self, sig: signal.Signals) -> None:
-        """The run's process group, then every member still seen (identity-checked)."""
+        """The run's process group, then every member still seen (through its handle)."""
         self._signal_group(sig)
-        for m in list(self.sampler.members.values()):
-            st = self.sampler.reader.read(m.pid)
-            if st is not None and st.create_time == m.create_time:
-                try:
-                    os.kill(m.pid, sig)
-                except ProcessLookupError:
-                    pass
+        for handle in list(self.handles.values()):
+            handle.signal(sig)
+
+    # -- the final check -------------------------------------------------------------
+
+    def _leftovers(self) -> list[Stat]:
+        """What is left of the run: its session (minus the root) and its extra members."""
+        reader = self.sampler.reader
+        pids = set(self._extra_members())
+        if self._group_is_ours():
+            pids.update(reader.session_members(self.root_pid))
+        pids.discard(self.root_pid)
+        return [st for pid in sorted(pids) if (st := reader.read_once(pid)) is not None]
+
+    def _sweep(self) -> None:
+        """Kill and reap whatever of the run is left; a zombie that stays is reported.
+
+        A child born in the instant a stop began was never announced: it is killed
+        with the group, adopted by the server once its parent dies, and reaped here.
+        """
+        deadline = time.monotonic() + SWEEP_WAIT
+        while left := self._leftovers():
+            for st in left:
+                if st.status == "zombie" and st.ppid == self.server_pid:
+                    self._reap_stray(st)
+                elif st.status != "zombie":
+                    handle = ProcessHandle.open(self.sampler.reader, st.pid, st.create_time)
+                    if handle is not None:
+                        handle.signal(signal.SIGKILL)
+                        handle.close()
+            if time.monotonic() >= deadline:
+                for st in self._leftovers():
+                    word = "a zombie" if st.status == "zombie" else f"alive ({st.status})"
+                    reason = f"process {st.pid} is still {word} after the run ended"
+                    self._emit(st.pid, "limit", reason=reason, cap="left_behind")
+                return
+            time.sleep(0.005)
+
+    def _reap_stray(self, st: Stat) -> None:
+        code = reap_child(st.pid)
+        if code is None:
+            return
+        life = self.life.get(st.pid)
+        if life is None or life.create_time not in (st.create_time, None):
+            life = self.life.begin(st.pid, st.create_time)
+            if life is None:
+                return
+            label = "fork" if st.name.startswith("python") else st.name
+            self._emit(st.pid, "spawn", ppid=st.ppid, label=label, role="child", found_by="sweep")
+        self._reap(life, code)
 
     def _cleanup(self) -> None:
         # Nothing may remain of the group: a last KILL covers a member we never saw.
@@ -418,8 +529,9 @@ class RunWatcher:
         if self.popen.poll() is None:
             self.popen.kill()
             self.popen.wait()
-        for pid in list(self.pidfds):
+        for pid in list(self.handles):
             self._unwatch(pid)
+        self._sweep()
         for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
             if stream is not None:
                 stream.close()
@@ -430,3 +542,8 @@ class RunWatcher:
         os.close(self._wake_w)
         if self.returncode is None:
             self.returncode = self.popen.returncode
+            if self.returncode is not None:
+                self._on_reaped(self.root_pid, self.returncode, time.time())
+
+
+_SIGNALS = {s.value for s in signal.Signals}

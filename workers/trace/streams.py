@@ -1,0 +1,99 @@
+"""stdout and stderr as events: each complete line is one ``stdout``/``stderr`` event."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from workers.trace import events, userfiles
+
+# A datagram must fit the socket's buffer; longer lines are cut, visibly.
+MAX_LINE = 4000
+
+
+class TaggedStream(io.TextIOBase):
+    def __init__(self, kind: str, underlying: Any, before_line: Callable[[], None]) -> None:
+        self.kind = kind
+        self._underlying = underlying
+        self._before_line = before_line
+        self._buffer = ""
+        self._lock = threading.Lock()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    @property
+    def errors(self) -> str:  # type: ignore[override]
+        return "replace"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return int(self._underlying.fileno())
+
+    def write(self, s: str) -> int:
+        with self._lock:
+            self._buffer += s
+            *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._emit(line)
+        return len(s)
+
+    def flush(self) -> None:
+        with self._lock:
+            line, self._buffer = self._buffer, ""
+        if line:
+            self._emit(line)
+
+    def _emit(self, line: str) -> None:
+        if len(line) > MAX_LINE:
+            line = line[:MAX_LINE] + " …[cut]"
+        # What the program changed before printing is reported before the line.
+        self._before_line()
+        events.send(_line_event(self.kind, line))
+
+    def after_fork(self) -> None:
+        # The parent flushed before forking; a lock held by another thread
+        # of the parent would never be released in the child.
+        self._lock = threading.Lock()
+        self._buffer = ""
+
+
+def _line_event(kind: str, line: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"line": line}
+    frame = userfiles.innermost(sys._getframe(1))
+    if frame is not None:
+        data["lineno"] = frame.f_lineno
+    return {"pid": os.getpid(), "kind": kind, "t": time.time(), "data": data}
+
+
+def install(before_line: Callable[[], None]) -> None:
+    if not isinstance(sys.stdout, TaggedStream):
+        sys.stdout = TaggedStream("stdout", sys.__stdout__, before_line)
+    if not isinstance(sys.stderr, TaggedStream):
+        sys.stderr = TaggedStream("stderr", sys.__stderr__, before_line)
+
+
+def flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+def after_fork() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, TaggedStream):
+            stream.after_fork()

@@ -18,7 +18,11 @@ SHELL := /bin/bash
 HOST = 127.0.0.1
 PORT = 8000
 
-PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
+# Debian's own Python first: a server started as root runs lessons as an unprivileged
+# user (PROCVIZ_RUN_USER, default nobody), who must be able to execute the venv's
+# interpreter; one under /root (pyenv) is out of its reach.
+PYTHON ?= $(shell for p in /usr/bin/python3.11 /usr/bin/python3; do \
+  if [ -x $$p ]; then echo $$p; exit; fi; done; command -v python3.11 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.procviz-installed

@@ -37,9 +37,7 @@ TRANSITIONS: dict[Life, frozenset[Life]] = {
 class InvalidLifeTransition(RuntimeError):
     def __init__(self, pid: int, current: Life, wanted: Life) -> None:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none"
-        super().__init__(
-            f"process {pid} cannot go from {current} to {wanted} (allowed: {allowed})"
-        )
+        super().__init__(f"process {pid} cannot go from {current} to {wanted} (allowed: {allowed})")
 
 
 def life_of_status(status: str) -> Life:

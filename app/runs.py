@@ -1,9 +1,9 @@
 """The run manager: start a lesson as its own process tree, follow it, stop it.
 
 Each run's root is a fresh interpreter (``python -m workers.run``) in its own
-session and process group; the server never forks its threaded self. The
-root's stdin is a pipe whose other end only the server holds: if the server
-dies, the root sees end-of-file and kills its whole group.
+session and process group (and cgroup, and unprivileged user, where the OS gives
+us those: ``app.confine``); the server never forks its threaded self. If the
+server dies, the keeper (``app.keeper``) kills what is left of every run.
 """
 
 from __future__ import annotations
@@ -25,8 +25,21 @@ from typing import Any
 
 import workers
 from app.channel import open_channel
+from app.confine import (
+    TASKS_PER_PROCESS,
+    TASKS_SLACK,
+    Cgroup,
+    ConfinementError,
+    RunUser,
+    check_user_can_run,
+    clean_env,
+    hand_over,
+    remove_empty_cgroups,
+    run_limits,
+)
 from app.handle import ProcessHandle
 from app.hub import Hub
+from app.keeper import Keeper
 from app.lobby import Lobby
 from app.procfs import Reader, default_reader
 from app.recording import Recorder, prune, recordings_dir, summarize
@@ -35,8 +48,11 @@ from app.settings import Settings
 from app.states import RunState, check_transition
 from app.watcher import Limits, RunWatcher
 from workers import catalog, harness
+from workers.run import ENV_LIMITS
 
 WORKERS_ROOT = Path(workers.__file__).resolve().parent.parent
+# A run's working directory: procviz-run-SERVERPID-RUNID-xxxx in the temporary directory.
+RUNDIR_PREFIX = "procviz-run-"
 
 
 class LessonNotFound(LookupError):
@@ -74,6 +90,7 @@ class Run:
     stop_reason: str | None = None
     watcher: RunWatcher | None = None
     workdir: Path | None = None
+    cgroup: Cgroup | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def public(self) -> dict[str, Any]:
@@ -133,6 +150,8 @@ class RunManager:
         self.reader = reader or default_reader()
         self.runs: dict[str, Run] = {}
         self.lobby = Lobby()
+        self.keeper = Keeper()
+        remove_leftovers()
 
     @property
     def active(self) -> list[Run]:
@@ -161,7 +180,7 @@ class RunManager:
         run.announce()
         try:
             self._launch(run, asyncio.get_running_loop())
-        except OSError as exc:
+        except (OSError, ConfinementError) as exc:
             run.hub.event(Event(pid=0, kind="stderr", data={"line": f"could not start: {exc}"}))
             self._finish(run, RunState.FAILED)
             return run
@@ -172,40 +191,65 @@ class RunManager:
         return run
 
     def _launch(self, run: Run, loop: asyncio.AbstractEventLoop) -> None:
-        run.workdir = Path(tempfile.mkdtemp(prefix=f"procviz-{run.id[-6:]}-"))
+        s = self.settings
+        run.workdir = Path(tempfile.mkdtemp(prefix=f"{RUNDIR_PREFIX}{os.getpid()}-{run.id}-"))
         sock_path = run.workdir / "events.sock"
         sock = open_channel(sock_path)
+        user = self._run_user()
+        run.cgroup = Cgroup.create(
+            f"procviz-{run.id}", s.max_processes * TASKS_PER_PROCESS + TASKS_SLACK
+        )
         env = {
-            **os.environ,
+            **clean_env(dict(os.environ), s.pass_env),
             harness.ENV_CHANNEL: str(sock_path),
             harness.ENV_RUN_DIR: str(run.workdir),
+            ENV_LIMITS: json.dumps(run_limits(s.max_processes, run.cgroup is not None)),
+            "HOME": str(run.workdir),
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(WORKERS_ROOT), os.environ.get("PYTHONPATH", "")) if p
             ),
             "PYTHONUNBUFFERED": "1",
         }
+        as_user: dict[str, Any] = {}
+        if user is not None:
+            hand_over(run.workdir, user)
+            as_user = {"user": user.uid, "group": user.gid, "extra_groups": []}
         popen = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "workers.run",
-                "--watch-stdin",
-                run.lesson,
-                json.dumps(run.params),
-            ],
-            stdin=subprocess.PIPE,
+            [sys.executable, "-m", "workers.run", run.lesson, json.dumps(run.params)],
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=run.workdir,
             env=env,
             start_new_session=True,  # its own session and process group
+            **as_user,
         )
-        s = self.settings
-        limits = Limits(s.sample_period, s.scan_period, s.max_processes, s.stop_grace)
+        if run.cgroup is not None and not run.cgroup.add(popen.pid):
+            run.cgroup = None  # before it forks (it is still importing), or not at all
+        self.keeper.track(popen.pid, run.cgroup.path if run.cgroup else None)
+        limits = Limits(
+            s.sample_period, s.scan_period, s.max_processes, s.stop_grace, s.stall_seconds
+        )
         # Each watcher thread reads through a reader of its own (it holds open files).
-        run.watcher = RunWatcher(popen, sock, default_reader(), _LoopSink(self, run, loop), limits)
+        run.watcher = RunWatcher(
+            popen,
+            sock,
+            default_reader(),
+            _LoopSink(self, run, loop),
+            limits,
+            extra_members=run.cgroup.pids if run.cgroup else None,
+        )
         run.watcher.start()
         loop.call_later(s.max_duration, self._expire, run)
+
+    def _run_user(self) -> RunUser | None:
+        """Who the run executes as (None: as the server); checked once it can run at all."""
+        name = self.settings.run_user
+        if name is None:
+            return None
+        user = RunUser.named(name)
+        check_user_can_run(user, Path(sys.executable), WORKERS_ROOT)
+        return user
 
     def _expire(self, run: Run) -> None:
         if not run.state.ended and run.watcher is not None:
@@ -240,6 +284,10 @@ class RunManager:
         run.ended = time.time()
         run.set_state(state)
         run.recorder.close()
+        if run.watcher is not None:
+            self.keeper.forget(run.watcher.root_pid)
+        if run.cgroup is not None:
+            run.cgroup.remove()
         if run.workdir is not None:
             shutil.rmtree(run.workdir, ignore_errors=True)
         prune(recordings_dir(self.settings.data_dir), self.settings.max_recordings)
@@ -321,3 +369,13 @@ class RunManager:
             await asyncio.wait(
                 [asyncio.create_task(r.done.wait()) for r in active], timeout=timeout
             )
+        self.keeper.close()
+
+
+def remove_leftovers() -> None:
+    """Run directories and cgroups of servers that died without cleaning up after them."""
+    for path in Path(tempfile.gettempdir()).glob(f"{RUNDIR_PREFIX}*-*"):
+        server_pid = path.name.removeprefix(RUNDIR_PREFIX).split("-", 1)[0]
+        if server_pid.isdigit() and not Path(f"/proc/{server_pid}").exists():
+            shutil.rmtree(path, ignore_errors=True)
+    remove_empty_cgroups("procviz-")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import pwd
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,37 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def parse_hosts(raw: str) -> tuple[str, ...]:
+    """``PROCVIZ_ALLOWED_HOSTS``: comma-separated names (``*.example.org``, or ``*`` for any)."""
+    return tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+
+
+def parse_body_limits(raw: str) -> tuple[tuple[str, int], ...]:
+    """``PROCVIZ_BODY_LIMITS``: ``/api/prefix=bytes,...``, a body limit per path prefix."""
+    limits = []
+    for item in filter(None, (i.strip() for i in raw.split(","))):
+        prefix, sep, size = item.partition("=")
+        if not sep or not prefix.startswith("/") or not size.strip().isdigit():
+            raise SettingsError(f"PROCVIZ_BODY_LIMITS: {item!r} is not /path/prefix=bytes")
+        limits.append((prefix.strip(), int(size)))
+    return tuple(limits)
+
+
+def run_user_from(raw: str | None) -> str | None:
+    """``PROCVIZ_RUN_USER``: who runs execute as; by default ``nobody`` when we are root.
+
+    ``root`` (or the server's own user) keeps runs as the server's user: a careless
+    choice on a shared machine, allowed because it is explicit.
+    """
+    if raw is None or raw == "":
+        return "nobody" if os.geteuid() == 0 else None
+    try:
+        entry = pwd.getpwnam(raw) if not raw.isdigit() else pwd.getpwuid(int(raw))
+    except KeyError:
+        raise SettingsError(f"PROCVIZ_RUN_USER={raw!r}: no such user") from None
+    return None if entry.pw_uid == os.geteuid() else entry.pw_name
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -40,7 +72,20 @@ class Settings:
     max_duration: float = 900.0
     max_recordings: int = 50
     stop_grace: float = 2.0
+    # Containing a run (issue 7): stalls, the unprivileged user runs execute as, and
+    # which PROCVIZ_* variables (none are by default: the token is one) reach a run.
+    stall_seconds: float = 5.0
+    run_user: str | None = None
+    pass_env: tuple[str, ...] = ()
     token: str | None = None
+    # Safe in front of a hall (issue 8): hosts, input bounds, per-client limits.
+    allowed_hosts: tuple[str, ...] = ()
+    max_body: int = 64 * 1024
+    body_limits: tuple[tuple[str, int], ...] = ()
+    max_header: int = 64 * 1024
+    control_rate: float = 20.0
+    control_burst: int = 40
+    max_ws_per_client: int = 1000
 
     @property
     def token_required(self) -> bool:
@@ -81,5 +126,17 @@ class Settings:
             max_duration=get("MAX_DURATION", float, d.max_duration, 1, 86400),  # type: ignore[arg-type]
             max_recordings=get("MAX_RECORDINGS", int, d.max_recordings, 1, 100000),  # type: ignore[arg-type]
             stop_grace=get("STOP_GRACE", float, d.stop_grace, 0.1, 60),  # type: ignore[arg-type]
+            stall_seconds=get("STALL_SECONDS", float, d.stall_seconds, 0.5, 3600),  # type: ignore[arg-type]
+            run_user=run_user_from(env.get("PROCVIZ_RUN_USER")),
+            pass_env=tuple(
+                n.strip() for n in env.get("PROCVIZ_PASS_ENV", "").split(",") if n.strip()
+            ),
             token=env.get("PROCVIZ_TOKEN") or None,
+            allowed_hosts=parse_hosts(env.get("PROCVIZ_ALLOWED_HOSTS", "")),
+            max_body=get("MAX_BODY", int, d.max_body, 1024, 1 << 30),  # type: ignore[arg-type]
+            body_limits=parse_body_limits(env.get("PROCVIZ_BODY_LIMITS", "")),
+            max_header=get("MAX_HEADER", int, d.max_header, 4096, 1 << 24),  # type: ignore[arg-type]
+            control_rate=get("CONTROL_RATE", float, d.control_rate, 0.1, 1e6),  # type: ignore[arg-type]
+            control_burst=get("CONTROL_BURST", int, d.control_burst, 1, 10**7),  # type: ignore[arg-type]
+            max_ws_per_client=get("MAX_WS_PER_CLIENT", int, d.max_ws_per_client, 1, 10**6),  # type: ignore[arg-type]
         )

@@ -167,9 +167,7 @@ class RunWatcher:
 
     def _finished(self) -> bool:
         return (
-            self.returncode is not None
-            and not self.sampler.members
-            and not self.life.unsettled()
+            self.returncode is not None and not self.sampler.members and not self.life.unsettled()
         )
 
     # -- inputs --------------------------------------------------------------------

@@ -55,6 +55,8 @@ class ServerProcess:
             "PROCVIZ_DATA_DIR": str(self.data_dir),
             "PROCVIZ_HOST": "127.0.0.1",
             MARK.split("=")[0]: MARK.split("=")[1],
+            # Runs get no PROCVIZ_* variable unless passed on: the mark must reach them.
+            "PROCVIZ_PASS_ENV": MARK.split("=")[0],
             **env,
         }
         with self.log.open("wb") as log:

@@ -1,8 +1,10 @@
 """The lesson root: ``python -m workers.run LESSON_ID '{"speed": 2}'``.
 
 The server starts this in a fresh interpreter, in its own session and process
-group. With ``--watch-stdin`` a watchdog thread kills the whole group when
-stdin reaches end-of-file, i.e. when the server that holds the other end dies.
+group (and, when it runs as root, as an unprivileged user). Before any lesson code
+the root applies the run's resource limits (``PROCVIZ_LIMITS``), which every
+process of the run inherits. If the server dies, its keeper (``app.keeper``) ends
+the run: this process may be stopped or busy and cannot be trusted with that.
 """
 
 from __future__ import annotations
@@ -10,22 +12,23 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import signal
+import resource
 import sys
-import threading
 import traceback
 
 from workers import catalog, harness
 
+ENV_LIMITS = "PROCVIZ_LIMITS"  # JSON: {"RLIMIT_AS": bytes, ...}
 
-def _watch_stdin() -> None:
-    try:
-        while os.read(0, 1024):
-            pass
-    except OSError:
-        pass
-    # The server is gone: nobody would stop or reap this run, so end it all.
-    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+def apply_limits(raw: str) -> None:
+    """The run's limits, soft and hard alike (a lesson cannot raise them again)."""
+    for name, value in json.loads(raw).items():
+        which = getattr(resource, name)
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
 
 
 def run(lesson_id: str, raw_params: dict[str, object]) -> int:
@@ -53,9 +56,9 @@ def run(lesson_id: str, raw_params: dict[str, object]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--watch-stdin" in args:
-        args.remove("--watch-stdin")
-        threading.Thread(target=_watch_stdin, name="procviz-watchdog", daemon=True).start()
+    limits = os.environ.pop(ENV_LIMITS, None)
+    if limits:
+        apply_limits(limits)
     if not args:
         print("usage: python -m workers.run LESSON_ID [PARAMS_JSON]")
         return 2

@@ -1,0 +1,150 @@
+"""One lifecycle per process, nothing lost: checked from /proc, not from the server's word.
+
+Early stops leave no zombie; a killed server leaves nothing alive whatever state the
+root is in; the process cap holds; a run stalled by a killed producer ends; runs of a
+root server execute as an unprivileged user without the server's secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import random
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.client import Server, api, collect, start_run, wait_state
+from tests.conftest import run_processes
+
+pytestmark = pytest.mark.integration
+
+START_METHODS = ["fork", "spawn", "forkserver"]
+
+
+def zombies_of(pid: int) -> list[int]:
+    """Zombie children of ``pid``, read from /proc."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry.name}/stat").read_bytes()
+        except OSError:
+            continue
+        fields = raw[raw.rfind(b")") + 2 :].split()
+        if fields[0] == b"Z" and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def status_field(pid: int, name: str) -> str:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no {name} in /proc/{pid}/status")
+
+
+def test_early_stops_leave_no_zombie_and_nothing_alive(make_server: Callable[..., Server]) -> None:
+    server = make_server(PROCVIZ_MAX_RUNS="8")
+    rng = random.Random(7)
+    limits = []
+    for i in range(45):
+        method = START_METHODS[i % 3]
+        params = {"buyers": 20, "speed": 20, "start_method": method}
+        run = start_run(server, "ticket-race", params)
+        time.sleep(rng.uniform(0.02, 0.4))
+        r = api(server, "POST", f"/api/runs/{run['id']}/stop")
+        assert r.status_code in (200, 409), r.text  # 409: it had already ended
+        wait_state(server, run["id"], {"stopped", "finished"}, timeout=30)
+        recording = api(server, "GET", f"/api/runs/{run['id']}/recording").text
+        limits += [line for line in recording.splitlines() if '"left_behind"' in line]
+        assert zombies_of(server.pid) == [], f"run {i} ({method}) left a zombie"
+        assert run_processes() == [], f"run {i} ({method}) left a process"
+    assert limits == []
+
+
+def test_a_killed_server_leaves_nothing_alive_even_with_its_root_stopped(
+    make_server: Callable[..., Server],
+) -> None:
+    doomed = make_server()
+    run = start_run(doomed, "orphan", {"child_seconds": 30, "speed": 0.5})
+    got = collect(doomed, run["id"], until=lambda m: len(m.events("spawn")) >= 2)
+    root = got.root_pid()
+    r = api(
+        doomed, "POST", f"/api/runs/{run['id']}/signal", json={"pid": root, "signal": "SIGSTOP"}
+    )
+    assert r.status_code == 200
+    deadline = time.monotonic() + 5
+    while status_field(root, "State")[0] != "T":
+        assert time.monotonic() < deadline, "the root never stopped"
+        time.sleep(0.02)
+    assert run_processes(), "the run should be alive before the server is killed"
+    os.kill(doomed.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    while run_processes():
+        # The issue asks for 2 s; a loaded CI machine gets one more before this fails.
+        assert time.monotonic() - killed < 3, f"still alive: {run_processes()}"
+        time.sleep(0.02)
+
+
+def test_the_process_cap_holds_for_a_run_that_forks_past_it(
+    make_server: Callable[..., Server],
+) -> None:
+    small = make_server(PROCVIZ_MAX_PROCESSES="8")
+    for method in ("fork", "forkserver"):
+        run = start_run(small, "ticket-race", {"buyers": 40, "speed": 5, "start_method": method})
+        got = collect(small, run["id"], timeout=60)
+        assert got.states()[-1] == "stopped"
+        limit = got.events("limit")
+        assert limit and limit[0]["data"]["cap"] == "max_processes"
+        most = max(len(table) for table in got.frames())
+        spawned = {e["pid"] for e in got.events("spawn")}
+        # The kill is sent the moment the count passes the cap; a few forks already
+        # under way when it lands still show up.
+        assert most <= 8 + 6, f"{method}: {most} processes seen at once under a cap of 8"
+        assert len(spawned) <= 8 + 6, f"{method}: {len(spawned)} processes started"
+        assert wait_state(small, run["id"], {"stopped"})["stop_reason"] == "max_processes"
+
+
+def test_a_killed_producer_ends_the_run_promptly_and_says_why(
+    make_server: Callable[..., Server],
+) -> None:
+    server = make_server(PROCVIZ_STALL_SECONDS="1")
+    params = {"producers": 1, "consumers": 1, "items": 400, "produce_seconds": 0.5}
+    run = start_run(server, "producer-consumer", params)
+    got = collect(server, run["id"], until=lambda m: any("produced" in x for x in m.lines()))
+    producer = next(pid for pid, name in got.labels().items() if name.startswith("producer"))
+    r = api(
+        server, "POST", f"/api/runs/{run['id']}/signal", json={"pid": producer, "signal": "SIGKILL"}
+    )
+    assert r.status_code == 200
+    got = collect(server, run["id"], timeout=30)
+    assert got.states()[-1] == "stopped"
+    stalled = [e for e in got.events("limit") if e["data"]["cap"] == "stalled"]
+    assert stalled and f"process {producer} was ended by SIGKILL" in stalled[0]["data"]["reason"]
+    assert wait_state(server, run["id"], {"stopped"})["stop_reason"] == "stalled"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs switch user only when the server is root")
+def test_a_root_server_runs_lessons_as_nobody_without_its_token(
+    make_server: Callable[..., Server],
+) -> None:
+    server = make_server(PROCVIZ_TOKEN="t0ps3cret-token", PROCVIZ_PASS_ENV="PROCVIZ_TEST_SESSION")
+    run = start_run(server, "zombie", {"parent_sleep": 30, "speed": 0.5})
+    got = collect(server, run["id"], until=lambda m: len(m.events("spawn")) >= 2)
+    nobody = pwd.getpwnam("nobody")
+    for pid in {e["pid"] for e in got.events("spawn")}:
+        assert status_field(pid, "Uid").split()[:2] == [str(nobody.pw_uid)] * 2
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+        assert b"t0ps3cret-token" not in environ
+        assert b"PROCVIZ_TOKEN" not in environ
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+        assert cwd.stat().st_uid == nobody.pw_uid  # its own directory, not the server's
+    data = Path(server.data_dir)
+    assert os.stat(data).st_uid == 0
+    api(server, "POST", f"/api/runs/{run['id']}/stop")
+    wait_state(server, run["id"], {"stopped"})

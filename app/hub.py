@@ -1,20 +1,31 @@
 """Fan-out of one run to every viewer: the newest state wins, events are never lost silently.
 
-All methods run on the event loop. A viewer owns a queue of pending event
+All methods run on the event loop. A live viewer owns a queue of pending event
 messages and the sequence number of the last frame it was sent; frames are not
 queued: when its turn comes a viewer gets the delta that follows what it has,
 or, if it skipped frames, one snapshot of now. A viewer whose pending events
 grow past a bound is closed with a reason (it reconnects and gets the history),
 never left to grow a queue or to slow the others.
+
+Joining costs the same whatever the run's length: a new viewer is sent the run
+state and a snapshot, then catches up on the history piece by piece through a
+cursor into pieces encoded once and shared by every viewer (``history``
+messages, each carrying up to ``CHUNK_BYTES`` of event messages, oldest first).
+It goes live in the same step as it takes the last piece, so every event
+reaches it exactly once, in order. After the run, ``release`` drops the pieces
+and later viewers read the history from the recording.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 from app.records import Event, ProcessRecord, event_wire, process_wire, to_wire
 
@@ -22,6 +33,12 @@ Message = dict[str, Any]
 # In a viewer's queue: "the frames owed so far go here", so an event that follows
 # a frame (a reap after the zombie's record) never overtakes it.
 FRAME = None
+# Event messages per history piece, in bytes: big enough that a hall catching up on
+# 50k events takes few sends, small enough that one send never holds the loop long.
+CHUNK_BYTES = 32 * 1024
+# History pieces sent per event-loop pass, over all viewers catching up.
+PIECES_PER_PASS = 4
+EVENT_PREFIX = b'{"type": "event"'
 
 
 def encode(message: Message) -> str:
@@ -29,14 +46,193 @@ def encode(message: Message) -> str:
     return json.dumps(message, ensure_ascii=False, default=repr)
 
 
+def history_message(run_id: str, events: list[str]) -> str:
+    """One ``history`` message from event messages already encoded (as sent, as recorded)."""
+    head = encode(to_wire(run_id, "history"))[:-1]
+    return f'{head}, "events": [{", ".join(events)}]}}'
+
+
+@dataclass(frozen=True)
+class Chunk:
+    first: int  # the run's index of its first event
+    count: int
+    text: str  # a whole history message
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What one step of catching up yields: messages to send, where to go on, whether done."""
+
+    messages: list[str]
+    cursor: int
+    last: bool
+
+
+class HistorySource(Protocol):
+    start: int
+
+    def read(self, cursor: int) -> Piece: ...
+
+
+class History:
+    """A run's events in memory: sealed chunks and an open tail, encoded lazily once."""
+
+    def __init__(self, run_id: str, max_events: int, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.run_id = run_id
+        self.max_events = max_events
+        self.chunk_bytes = chunk_bytes
+        self.chunks: list[Chunk] = []
+        self.dropped = 0  # the oldest events, beyond max_events
+        self.tail: list[str] = []
+        self.tail_bytes = 0
+        self._tail_text: tuple[int, str] | None = None
+        self.start = 0
+
+    @property
+    def end(self) -> int:
+        return self._tail_first + len(self.tail)
+
+    @property
+    def _tail_first(self) -> int:
+        return self.chunks[-1].first + self.chunks[-1].count if self.chunks else self.dropped
+
+    def add(self, text: str) -> None:
+        self.tail.append(text)
+        self.tail_bytes += len(text)
+        if self.tail_bytes >= self.chunk_bytes:
+            self.seal()
+
+    def seal(self) -> None:
+        if not self.tail:
+            return
+        self.chunks.append(
+            Chunk(self._tail_first, len(self.tail), history_message(self.run_id, self.tail))
+        )
+        self.tail, self.tail_bytes, self._tail_text = [], 0, None
+        while self.chunks and self.end - self.chunks[0].first > self.max_events:
+            self.dropped = self.chunks[0].first + self.chunks.pop(0).count
+
+    def read(self, cursor: int) -> Piece:
+        """The piece at ``cursor`` (an event index); the tail is the last piece."""
+        if cursor < self._first_kept:
+            notice = f"{self._first_kept - cursor} early events omitted"
+            text = encode(to_wire(self.run_id, "notice", message=notice))
+            return Piece([text], self._first_kept, False)
+        i = bisect.bisect_left(self.chunks, cursor, key=lambda c: c.first)
+        if i < len(self.chunks):
+            chunk = self.chunks[i]
+            return Piece([chunk.text], chunk.first + chunk.count, False)
+        return Piece([self._tail()] if self.tail else [], self.end, True)
+
+    @property
+    def _first_kept(self) -> int:
+        return self.chunks[0].first if self.chunks else self._tail_first
+
+    def _tail(self) -> str:
+        # Viewers reaching the tail together share one encoding of it.
+        if self._tail_text is None or self._tail_text[0] != len(self.tail):
+            self._tail_text = (len(self.tail), history_message(self.run_id, self.tail))
+        return self._tail_text[1]
+
+
+class RecordedHistory:
+    """A released run's events, read from its recording in bounded pieces (cursor: a byte offset)."""
+
+    SCAN_BYTES = 1024 * 1024  # of recording read per piece at most (frames are skipped)
+    CACHED = 32  # pieces: viewers catching up together read each one once
+
+    def __init__(self, run_id: str, path: Path, chunk_bytes: int = CHUNK_BYTES) -> None:
+        self.run_id = run_id
+        self.path = path
+        self.chunk_bytes = chunk_bytes
+        self.start = 0
+        self._cache: OrderedDict[int, Piece] = OrderedDict()
+
+    def read(self, cursor: int) -> Piece:
+        piece = self._cache.get(cursor)
+        if piece is None:
+            piece = self._read(cursor)
+            self._cache[cursor] = piece
+            if len(self._cache) > self.CACHED:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(cursor)
+        return piece
+
+    def _read(self, cursor: int) -> Piece:
+        events: list[bytes] = []
+        size = 0
+        try:
+            with self.path.open("rb") as f:
+                f.seek(cursor)
+                while size < self.chunk_bytes and f.tell() - cursor < self.SCAN_BYTES:
+                    line = f.readline()
+                    if not line.endswith(b"\n"):  # the end (or a line cut short by a crash)
+                        return self._piece(events, f.tell(), True)
+                    if line.startswith(EVENT_PREFIX):
+                        events.append(line[:-1])
+                        size += len(line)
+                return self._piece(events, f.tell(), False)
+        except OSError as exc:
+            notice = f"the rest of the history is not on disk any more ({exc.strerror})"
+            return Piece([encode(to_wire(self.run_id, "notice", message=notice))], cursor, True)
+
+    def _piece(self, events: list[bytes], cursor: int, last: bool) -> Piece:
+        texts = [e.decode("utf-8", "replace") for e in events]
+        return Piece([history_message(self.run_id, texts)] if texts else [], cursor, last)
+
+
+class Pacer:
+    """At most ``per_pass`` history pieces leave per event-loop pass: live frames go first."""
+
+    def __init__(self, per_pass: int = PIECES_PER_PASS) -> None:
+        self.per_pass = per_pass
+        self.used = 0
+        self.waiting: deque[asyncio.Future[None]] = deque()
+        self._scheduled = False
+
+    async def turn(self) -> None:
+        if self.used < self.per_pass and not self.waiting:
+            self.used += 1
+            self._schedule()
+            return
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append(future)
+        self._schedule()
+        try:
+            await future
+        finally:
+            if not future.done():
+                future.cancel()
+
+    def _schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._next_pass)
+
+    def _next_pass(self) -> None:
+        self._scheduled = False
+        self.used = 0
+        while self.waiting and self.used < self.per_pass:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_result(None)
+                self.used += 1
+        if self.used:
+            self._schedule()
+
+
 class Viewer:
-    def __init__(self, max_pending: int) -> None:
+    def __init__(self, max_pending: int, source: HistorySource) -> None:
         self.pending: deque[str | None] = deque()
         self.wake = asyncio.Event()
         self.sent_seq = -1
         self.max_pending = max_pending
         self.overflowed = False
         self.skipped_frames = 0
+        # Catching up: where it reads the history and how far it has read; then live.
+        self.source: HistorySource | None = source
+        self.cursor = source.start
+        self.live = False
 
     def push(self, message: str, frame_owed: bool) -> None:
         if frame_owed and (not self.pending or self.pending[-1] is not FRAME):
@@ -55,17 +251,25 @@ class Hub:
         record: Callable[[str], None] | None = None,
         max_pending: int = 10000,
         max_history: int = 50000,
+        chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         self.run_id = run_id
+        self.chunk_bytes = chunk_bytes
         self.processes: dict[int, Message] = {}
         self.seq = 0
         self.last_delta: str | None = None
-        self.history: deque[Message] = deque(maxlen=max_history)
-        self.history_dropped = 0
+        self.history: History | RecordedHistory = History(run_id, max_history, chunk_bytes)
         self.run_message: Message | None = None
-        self.viewers: set[Viewer] = set()
+        self._run_text: str | None = None
+        self._snapshot: tuple[int, str] | None = None
+        self.viewers: set[Viewer] = set()  # live ones; those catching up are only cursors
         self.max_pending = max_pending
+        self.pacer = Pacer()
         self._record = record or (lambda m: None)
+
+    @property
+    def history_dropped(self) -> int:
+        return self.history.dropped if isinstance(self.history, History) else 0
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -89,45 +293,78 @@ class Hub:
             v.wake.set()
 
     def event(self, event: Event) -> None:
-        self._broadcast(event_wire(self.run_id, event))
+        text = self._broadcast(event_wire(self.run_id, event))
+        if isinstance(self.history, History):
+            self.history.add(text)
 
     def run_state(self, **fields: Any) -> None:
         self.run_message = to_wire(self.run_id, "run", **fields)
-        self._broadcast(self.run_message)
+        self._run_text = self._broadcast(self.run_message)
 
-    def _broadcast(self, message: Message) -> None:
-        if len(self.history) == self.history.maxlen:
-            self.history_dropped += 1
-        self.history.append(message)
+    def _broadcast(self, message: Message) -> str:
         text = encode(message)
         self._record(text)
         for v in self.viewers:
             v.push(text, frame_owed=v.sent_seq != self.seq)
+        return text
+
+    def release(self, recording: Path) -> None:
+        """The run has ended: drop its history from memory; later viewers read ``recording``.
+
+        Viewers still catching up keep reading the pieces they started on, then free them.
+        """
+        if isinstance(self.history, History):
+            self.history.seal()
+        self.history = RecordedHistory(self.run_id, recording, self.chunk_bytes)
 
     # -- viewers --------------------------------------------------------------------
 
     def snapshot(self) -> str:
-        return encode(
-            to_wire(self.run_id, "snapshot", seq=self.seq, processes=list(self.processes.values()))
-        )
+        if self._snapshot is None or self._snapshot[0] != self.seq:
+            message = to_wire(
+                self.run_id, "snapshot", seq=self.seq, processes=list(self.processes.values())
+            )
+            self._snapshot = (self.seq, encode(message))
+        return self._snapshot[1]
+
+    def attach(self) -> tuple[Viewer, list[str]]:
+        """A new viewer, and what it is sent first: run state and snapshot (then ``next_history``)."""
+        viewer = Viewer(self.max_pending, self.history)
+        viewer.sent_seq = self.seq
+        first = [self._run_text] if self._run_text is not None else []
+        return viewer, [*first, self.snapshot()]
+
+    def next_history(self, viewer: Viewer) -> list[str]:
+        """The viewer's next piece of history; with the last, it is live (``viewer.live``)."""
+        if viewer.source is None:
+            return []
+        piece = viewer.source.read(viewer.cursor)
+        viewer.cursor = piece.cursor
+        if piece.last:
+            viewer.source = None
+            viewer.live = True
+            self.viewers.add(viewer)
+            viewer.wake.set()  # frames may have passed while it caught up
+        return piece.messages
 
     def join(self) -> tuple[Viewer, list[str]]:
-        """A new viewer, and what it is sent first: run state, snapshot, then the history."""
-        viewer = Viewer(self.max_pending)
-        viewer.sent_seq = self.seq
-        first: list[str] = []
-        if self.run_message is not None:
-            first.append(encode(self.run_message))
-        first.append(self.snapshot())
-        if self.history_dropped:
-            notice = f"{self.history_dropped} early events omitted"
-            first.append(encode(to_wire(self.run_id, "notice", message=notice)))
-        first += [encode({**m, "history": True}) for m in self.history if m["type"] == "event"]
-        self.viewers.add(viewer)
+        """A live viewer and all it is owed first, history as single ``event`` messages.
+
+        O(history): for an in-process follower that joins as its run starts (the terminal).
+        """
+        viewer, first = self.attach()
+        while not viewer.live:
+            for text in self.next_history(viewer):
+                message = json.loads(text)
+                if message["type"] != "history":
+                    first.append(text)
+                    continue
+                first += [encode({**e, "history": True}) for e in message["events"]]
         return viewer, first
 
     def leave(self, viewer: Viewer) -> None:
         self.viewers.discard(viewer)
+        viewer.source = None
 
     def next_messages(self, viewer: Viewer) -> list[str]:
         """What to send this viewer now: its pending events, each owed frame in its place."""

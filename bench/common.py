@@ -52,4 +52,8 @@ def server(**env: str) -> Iterator[tuple[str, int]]:
         yield base, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a stalled server is not left running
+            proc.kill()
+            proc.wait()

@@ -115,6 +115,13 @@ class Messages:
         return int(spawns[0]["pid"])
 
 
+def expand(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ``history`` message as the events it carries, each marked history; others as they are."""
+    if message["type"] == "history":
+        return [{**e, "history": True} for e in message["events"]]
+    return [message]
+
+
 def collect(
     server: Server,
     run_id: str,
@@ -129,7 +136,7 @@ def collect(
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"run {run_id} did not end within {timeout} s: {got.states()}"
             message = json.loads(ws.recv(timeout=remaining))
-            got.items.append(message)
+            got.items += expand(message)
             if until is not None and until(got):
                 return got
             if message["type"] == "run" and message["state"] in ENDED:

@@ -23,11 +23,16 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
     except RunNotFound:
         await websocket.close(CLOSE_UNKNOWN_RUN, f"unknown run {run_id!r}")
         return
-    viewer, first = hub.join()
+    viewer, first = hub.attach()
     receiver = asyncio.create_task(_drain_incoming(websocket))
     try:
         for message in first:
             await websocket.send_text(message)
+        # The history in shared pieces, a few per loop pass over all viewers; live after it.
+        while not viewer.live and not receiver.done():
+            await hub.pacer.turn()
+            for message in hub.next_history(viewer):
+                await websocket.send_text(message)
         while not receiver.done():
             wake = asyncio.create_task(viewer.wake.wait())
             await asyncio.wait({wake, receiver}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,4 +1,4 @@
-// The run as the page knows it: built only from WebSocket messages (snapshot, delta, event, run).
+// The run as the page knows it: built only from WebSocket messages (snapshot, delta, event, history, run).
 
 export const TERMINAL_STATES = new Set(["finished", "stopped", "failed"]);
 
@@ -55,6 +55,10 @@ export class RunModel {
         return this.applyDelta(msg);
       case "event":
         return this.applyEvent(msg);
+      case "history":
+        // A piece of the past, oldest first: each event as if sent alone, marked history.
+        for (const e of msg.events ?? []) this.apply({ ...e, history: true });
+        return undefined;
       case "notice":
         return this.emit("notice", msg);
       default:

@@ -42,11 +42,19 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from app.main import create_app
+    from app.protocols import HeadLimitProtocol, RefusingWebSocketProtocol
 
     settings = settings.with_token()
     api = create_app(settings)
     print("\n".join(startup_lines(settings)), flush=True)
-    uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        api,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        http=HeadLimitProtocol.with_limit(settings.max_header),  # 431 over the limit
+        ws=RefusingWebSocketProtocol,
+    )
     return 0
 
 

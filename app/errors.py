@@ -1,39 +1,101 @@
-"""The run manager's errors as HTTP answers, in one place: status, field, message."""
+"""Errors as HTTP answers, in one place: status, field, message (the ``Error`` shape)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from app.runs import LessonNotFound, NotAMember, RunEnded, RunNotFound, TooManyRuns
 from workers.catalog import ParamError
+from workers.catalog import shown as quote  # a bad value, as an answer repeats it
+
+FIELD_LIMIT = 64  # characters of a field's name an answer repeats
+MESSAGE_LIMIT = 240  # characters of a message, whatever it quotes
 
 
-def _answer(status: int, field: str | None, message: str) -> JSONResponse:
-    return JSONResponse({"detail": {"field": field, "message": message}}, status_code=status)
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def error_body(field: str | None, message: str) -> bytes:
+    # ASCII JSON: a lone surrogate in what we repeat is escaped, never a failed encode.
+    detail = {
+        "field": None if field is None else clip(field, FIELD_LIMIT),
+        "message": clip(message, MESSAGE_LIMIT),
+    }
+    return json.dumps({"detail": detail}).encode()
+
+
+def answer(
+    status: int, field: str | None, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        error_body(field, message), status, headers=headers, media_type="application/json"
+    )
+
+
+def validation_field(error: dict[str, Any]) -> str:
+    """The dotted name of what failed (``params.speed``, ``pid``), ``body`` for the whole."""
+    named = (error.get("ctx") or {}).get("field")
+    if named is not None:
+        return str(named)
+    if error.get("type") == "json_invalid":
+        return "body"
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc[:1] in (["body"], ["path"], ["query"], ["header"], ["cookie"]):
+        loc = loc[1:]
+    return ".".join(loc) or "body"
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        return f"the body is not valid JSON: {reason}".rstrip(": ")
+    return str(error.get("msg", "invalid"))
 
 
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> Response:
+        error = dict(exc.errors()[0])  # the first is enough to fix; never echoes the input
+        return answer(422, validation_field(error), validation_message(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> Response:
+        if isinstance(exc.detail, dict):
+            field, message = exc.detail.get("field"), str(exc.detail.get("message", ""))
+        elif exc.status_code == 400:  # FastAPI could not decode the body (e.g. not UTF-8)
+            field, message = "body", "the body is not valid JSON text (UTF-8)"
+        else:
+            field, message = None, str(exc.detail)
+        return answer(exc.status_code, field, message, exc.headers)
+
     @app.exception_handler(RunNotFound)
-    async def run_not_found(_: Request, exc: RunNotFound) -> JSONResponse:
-        return _answer(404, "id", f"unknown run {exc.args[0]!r}")
+    async def run_not_found(_: Request, exc: RunNotFound) -> Response:
+        return answer(404, "id", f"unknown run {quote(exc.args[0])}")
 
     @app.exception_handler(LessonNotFound)
-    async def lesson_not_found(_: Request, exc: LessonNotFound) -> JSONResponse:
-        return _answer(404, "lesson", f"unknown lesson {exc.args[0]!r}")
+    async def lesson_not_found(_: Request, exc: LessonNotFound) -> Response:
+        return answer(404, "lesson", f"unknown lesson {quote(exc.args[0])}")
 
     @app.exception_handler(NotAMember)
-    async def not_a_member(_: Request, exc: NotAMember) -> JSONResponse:
-        return _answer(404, "pid", str(exc))
+    async def not_a_member(_: Request, exc: NotAMember) -> Response:
+        return answer(404, "pid", str(exc))
 
     @app.exception_handler(RunEnded)
-    async def run_ended(_: Request, exc: RunEnded) -> JSONResponse:
-        return _answer(409, "id", str(exc))
+    async def run_ended(_: Request, exc: RunEnded) -> Response:
+        return answer(409, "id", str(exc))
 
     @app.exception_handler(TooManyRuns)
-    async def too_many_runs(_: Request, exc: TooManyRuns) -> JSONResponse:
-        return _answer(429, None, str(exc))
+    async def too_many_runs(_: Request, exc: TooManyRuns) -> Response:
+        return answer(429, None, str(exc))
 
     @app.exception_handler(ParamError)
-    async def bad_param(_: Request, exc: ParamError) -> JSONResponse:
-        return _answer(422, f"params.{exc.field}", exc.reason)
+    async def bad_param(_: Request, exc: ParamError) -> Response:
+        return answer(422, f"params.{exc.field}", exc.reason)

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 import app
-from app import errors
+from app import errors, security
 from app.reaper import become_subreaper
 from app.routes import health, lessons, pages, recordings, runs, ws
 from app.runs import RunManager
@@ -51,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, lessons, runs, recordings, ws, pages):
         api.include_router(module.router)
     errors.install(api)
+    security.add_to(api, settings)
     return api

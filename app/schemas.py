@@ -4,14 +4,71 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from workers import catalog
+
+MAX_PID = 1 << 22  # Linux's PID_MAX_LIMIT: no process has a larger PID
 SignalName = Literal["SIGTERM", "SIGKILL", "SIGSTOP", "SIGCONT", "SIGINT"]
 StateName = Literal["starting", "running", "finished", "stopped", "failed"]
 
 
-class RunCreate(BaseModel):
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def surrogate_at(value: Any) -> str | None:
+    """The dotted path of the first string (or key) that is not valid Unicode, if any."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str) and _has_surrogate(item):
+            return path or "body"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if isinstance(key, str) and _has_surrogate(key):
+                    return path or "body"
+                stack.append((f"{path}.{key}" if path else str(key), child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{i}" if path else str(i), c) for i, c in enumerate(item))
+    return None
+
+
+class JsonBody(BaseModel):
+    """A request body: unknown keys refused, and text that is not valid Unicode too."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        # json.loads lets "\ud800" through; it could never be written back as UTF-8.
+        where = surrogate_at(data)
+        if where is not None:
+            raise PydanticCustomError(
+                "unicode", "not valid Unicode text (a lone surrogate)", {"field": where}
+            )
+        return data
+
+
+def _lesson_variants(schema: dict[str, Any]) -> None:
+    """``params`` as each lesson's own schema says, chosen by ``lesson``."""
+    schema["oneOf"] = [
+        {
+            "properties": {"lesson": {"const": lesson_id}, "params": entry.lesson.schema()},
+            "required": ["lesson"],
+        }
+        for lesson_id, entry in catalog.registry().items()
+    ]
+
+
+class RunCreate(JsonBody):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_lesson_variants)
 
     lesson: str = Field(max_length=64, examples=["zombie"])
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"speed": 2}])
@@ -37,11 +94,49 @@ class RunCreated(BaseModel):
     ws: str
 
 
-class SignalRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    pid: int = Field(gt=0)
+class SignalRequest(JsonBody):
+    pid: int = Field(gt=0, le=MAX_PID)
     signal: SignalName
+
+
+class SignalSent(BaseModel):
+    run: str
+    pid: int
+    signal: SignalName
+    sent: bool
+
+
+class ProcessDetail(BaseModel):
+    """A process record (the WebSocket's ``P``) and its command line."""
+
+    model_config = ConfigDict(extra="allow")  # the record may grow fields
+
+    pid: int
+    ppid: int
+    name: str
+    label: str
+    status: str
+    cpu_percent: float
+    rss: int
+    threads: int
+    create_time: float
+    cmdline: list[str]
+
+
+class RecordingSummary(BaseModel):
+    id: str
+    lesson: str | None
+    params: dict[str, Any] | None
+    state: str | None
+    started: float | None
+    ended: float | None
+    result: dict[str, Any] | None
+    size: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    active_runs: int
 
 
 class LessonPublic(BaseModel):
@@ -67,3 +162,26 @@ class ErrorDetail(BaseModel):
 
 class Error(BaseModel):
     detail: ErrorDetail
+
+
+ERROR_TEXT = {
+    400: "the Host header names no host of this server, or the body is not UTF-8 JSON",
+    401: "the presenter token is required (control beyond loopback, or a configured token)",
+    403: "a cross-site request: the Origin or Sec-Fetch-Site header names another site",
+    404: "no such run, lesson or process",
+    409: "the run has already ended",
+    413: "the request body is over the limit",
+    422: "invalid input; `field` names what to fix",
+    429: "too many control requests from this address (see Retry-After), or too many runs",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for these statuses, each with the one ``Error`` body."""
+    return {status: {"model": Error, "description": ERROR_TEXT[status]} for status in statuses}
+
+
+# What the middlewares in app/security.py answer: the Host check on every request; on a
+# request that changes something also the Origin check, the body limit and the rate limit.
+EVERY_REQUEST = error_responses(400)
+CONTROL = error_responses(400, 401, 403, 413, 429)

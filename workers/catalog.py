@@ -13,6 +13,12 @@ from typing import Any
 START_METHODS = ("fork", "spawn", "forkserver")
 
 
+def shown(value: Any) -> str:
+    """A bad value as an error repeats it: its repr, at most 64 characters of it."""
+    text = repr(value)
+    return text if len(text) <= 64 else text[:64] + "…"
+
+
 class ParamError(ValueError):
     """A parameter is unknown, of the wrong type or out of bounds."""
 
@@ -50,26 +56,28 @@ class Param:
     def validate(self, raw: Any) -> Any:
         if self.type == "boolean":
             if not isinstance(raw, bool):
-                raise ParamError(self.name, f"must be true or false, got {raw!r}")
+                raise ParamError(self.name, f"must be true or false, got {shown(raw)}")
             return raw
         if self.type == "string":
             if not isinstance(raw, str):
-                raise ParamError(self.name, f"must be a string, got {raw!r}")
+                raise ParamError(self.name, f"must be a string, got {shown(raw)}")
             if self.enum is not None and raw not in self.enum:
-                raise ParamError(self.name, f"must be one of {', '.join(self.enum)}; got {raw!r}")
+                raise ParamError(
+                    self.name, f"must be one of {', '.join(self.enum)}; got {shown(raw)}"
+                )
             return raw
         if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ParamError(self.name, f"must be a {self.type}, got {raw!r}")
+            raise ParamError(self.name, f"must be a {self.type}, got {shown(raw)}")
         if self.type == "integer":
             if isinstance(raw, float) and not raw.is_integer():
-                raise ParamError(self.name, f"must be an integer, got {raw!r}")
+                raise ParamError(self.name, f"must be an integer, got {shown(raw)}")
             raw = int(raw)
         elif not math.isfinite(raw):
-            raise ParamError(self.name, f"must be a finite number, got {raw!r}")
+            raise ParamError(self.name, f"must be a finite number, got {shown(raw)}")
         if self.minimum is not None and raw < self.minimum:
-            raise ParamError(self.name, f"must be ≥ {self.minimum}, got {raw}")
+            raise ParamError(self.name, f"must be ≥ {self.minimum}, got {shown(raw)}")
         if self.maximum is not None and raw > self.maximum:
-            raise ParamError(self.name, f"must be ≤ {self.maximum}, got {raw}")
+            raise ParamError(self.name, f"must be ≤ {self.maximum}, got {shown(raw)}")
         return raw
 
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any
 
 from fastapi import APIRouter
 from pygments import highlight
@@ -10,26 +9,26 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from app.runs import LessonNotFound
-from app.schemas import LessonDetail, LessonPublic
+from app.schemas import EVERY_REQUEST, LessonDetail, LessonPublic, error_responses
 from workers import catalog
 
-router = APIRouter(prefix="/api/lessons", tags=["lessons"])
+router = APIRouter(prefix="/api/lessons", tags=["lessons"], responses=EVERY_REQUEST)
 
 
-def lesson_public(lesson: catalog.Lesson) -> dict[str, Any]:
-    return {
-        "id": lesson.id,
-        "chapter": lesson.chapter,
-        "title": dict(lesson.title),
-        "summary": dict(lesson.summary),
-        "watch": dict(lesson.watch),
-        "punchline": dict(lesson.punchline),
-        "result_keys": list(lesson.result_keys),
-        "params": lesson.schema(),
-    }
+def lesson_public(lesson: catalog.Lesson) -> LessonPublic:
+    return LessonPublic(
+        id=lesson.id,
+        chapter=lesson.chapter,
+        title=dict(lesson.title),
+        summary=dict(lesson.summary),
+        watch=dict(lesson.watch),
+        punchline=dict(lesson.punchline),
+        result_keys=list(lesson.result_keys),
+        params=lesson.schema(),
+    )
 
 
-def all_lessons() -> list[dict[str, Any]]:
+def all_lessons() -> list[LessonPublic]:
     return [lesson_public(entry.lesson) for entry in catalog.registry().values()]
 
 
@@ -41,16 +40,15 @@ def _source(lesson_id: str) -> tuple[str, str]:
 
 
 @router.get("", response_model=list[LessonPublic])
-def list_lessons() -> list[dict[str, Any]]:
+def list_lessons() -> list[LessonPublic]:
     return all_lessons()
 
 
-@router.get(
-    "/{lesson_id}", response_model=LessonDetail, responses={404: {"description": "unknown lesson"}}
-)
-def get_lesson(lesson_id: str) -> dict[str, Any]:
+@router.get("/{lesson_id}", response_model=LessonDetail, responses=error_responses(404))
+def get_lesson(lesson_id: str) -> LessonDetail:
     entry = catalog.get(lesson_id)
     if entry is None:
         raise LessonNotFound(lesson_id)
     source, html = _source(lesson_id)
-    return {**lesson_public(entry.lesson), "source": source, "source_html": html}
+    public = lesson_public(entry.lesson).model_dump()
+    return LessonDetail(**public, source=source, source_html=html)

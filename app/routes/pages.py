@@ -18,7 +18,7 @@ def _page(request: Request, settings: SettingsDep, run_id: str | None) -> Any:
         request,
         "index.html",
         {
-            "lessons": all_lessons(),
+            "lessons": [lesson.model_dump() for lesson in all_lessons()],
             "run_id": run_id,
             "token_required": settings.token_required,
             "server_pid": os.getpid(),

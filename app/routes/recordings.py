@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter
 
 from app.deps import SettingsDep
 from app.recording import recordings_dir, summarize
+from app.schemas import EVERY_REQUEST, RecordingSummary
 
-router = APIRouter(prefix="/api/recordings", tags=["recordings"])
+router = APIRouter(prefix="/api/recordings", tags=["recordings"], responses=EVERY_REQUEST)
 
 
 def _mtime(path: Path) -> float:
@@ -18,9 +18,9 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-@router.get("")
-def list_recordings(settings: SettingsDep) -> list[dict[str, Any]]:
+@router.get("", response_model=list[RecordingSummary])
+def list_recordings(settings: SettingsDep) -> list[RecordingSummary]:
     """Past runs kept on disk (newest first), replayable from ``/api/runs/{id}/recording``."""
     directory = recordings_dir(settings.data_dir)
     paths = sorted(directory.glob("*.jsonl"), key=_mtime, reverse=True)
-    return [s for s in map(summarize, paths) if s is not None]
+    return [RecordingSummary.model_validate(s) for s in map(summarize, paths) if s is not None]

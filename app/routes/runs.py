@@ -1,15 +1,32 @@
 from __future__ import annotations
 
 import signal
-from typing import Any
+from typing import Annotated
 
 from fastapi import APIRouter
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from app.deps import ManagerDep, Presenter
-from app.schemas import Error, RunCreate, RunCreated, RunPublic, SignalRequest
+from app.schemas import (
+    CONTROL,
+    EVERY_REQUEST,
+    MAX_PID,
+    ProcessDetail,
+    RunCreate,
+    RunCreated,
+    RunPublic,
+    SignalRequest,
+    SignalSent,
+    error_responses,
+)
 
-router = APIRouter(prefix="/api/runs", tags=["runs"])
+router = APIRouter(prefix="/api/runs", tags=["runs"], responses=EVERY_REQUEST)
+
+Pid = Annotated[int, PathParam(gt=0, le=MAX_PID)]
+# Run IDs are short ("20261201-211331-f0ac7e"); a longer one is refused before it reaches
+# the file system (a 30 kB one made stat() raise ENAMETOOLONG: a 500).
+RunId = Annotated[str, PathParam(max_length=64)]
 
 
 @router.post(
@@ -17,56 +34,65 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
     status_code=201,
     response_model=RunCreated,
     dependencies=[Presenter],
-    responses={404: {"model": Error}, 422: {"model": Error}, 429: {"model": Error}},
+    responses={**CONTROL, **error_responses(404, 422)},
 )
-async def create_run(body: RunCreate, manager: ManagerDep) -> dict[str, Any]:
+async def create_run(body: RunCreate, manager: ManagerDep) -> RunCreated:
     run = await manager.create(body.lesson, body.params)
-    return {
-        "id": run.id,
-        "lesson": run.lesson,
-        "params": run.params,
-        "state": str(run.state),
-        "ws": f"/ws/runs/{run.id}",
-    }
+    return RunCreated(
+        id=run.id,
+        lesson=run.lesson,
+        params=run.params,
+        state=str(run.state),  # type: ignore[arg-type]  # a RunState's value is a StateName
+        ws=f"/ws/runs/{run.id}",
+    )
 
 
 @router.get("", response_model=list[RunPublic])
-def list_runs(manager: ManagerDep) -> list[dict[str, Any]]:
-    return [run.public() for run in reversed(manager.runs.values())]
+def list_runs(manager: ManagerDep) -> list[RunPublic]:
+    return [RunPublic.model_validate(run.public()) for run in reversed(manager.runs.values())]
 
 
-@router.get("/{run_id}", response_model=RunPublic, responses={404: {"model": Error}})
-def get_run(run_id: str, manager: ManagerDep) -> dict[str, Any]:
-    return manager.public(run_id)
+@router.get("/{run_id}", response_model=RunPublic, responses=error_responses(404))
+def get_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
+    return RunPublic.model_validate(manager.public(run_id))
 
 
 @router.post(
     "/{run_id}/stop",
     response_model=RunPublic,
     dependencies=[Presenter],
-    responses={404: {"model": Error}, 409: {"model": Error}},
+    responses={**CONTROL, **error_responses(404, 409)},
 )
-def stop_run(run_id: str, manager: ManagerDep) -> dict[str, Any]:
-    return manager.stop(run_id).public()
+def stop_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
+    return RunPublic.model_validate(manager.stop(run_id).public())
 
 
-@router.post("/{run_id}/signal", dependencies=[Presenter], responses={404: {"model": Error}})
-def signal_process(run_id: str, body: SignalRequest, manager: ManagerDep) -> dict[str, Any]:
+@router.post(
+    "/{run_id}/signal",
+    response_model=SignalSent,
+    dependencies=[Presenter],
+    responses={**CONTROL, **error_responses(404, 422)},
+)
+def signal_process(run_id: RunId, body: SignalRequest, manager: ManagerDep) -> SignalSent:
     manager.signal(run_id, body.pid, signal.Signals[body.signal])
-    return {"run": run_id, "pid": body.pid, "signal": body.signal, "sent": True}
+    return SignalSent(run=run_id, pid=body.pid, signal=body.signal, sent=True)
 
 
-@router.get("/{run_id}/processes/{pid}", responses={404: {"model": Error}})
-def get_process(run_id: str, pid: int, manager: ManagerDep) -> dict[str, Any]:
+@router.get(
+    "/{run_id}/processes/{pid}",
+    response_model=ProcessDetail,
+    responses=error_responses(404, 422),
+)
+def get_process(run_id: RunId, pid: Pid, manager: ManagerDep) -> ProcessDetail:
     """A live process's details: its record plus its command line."""
-    return manager.process(run_id, pid)
+    return ProcessDetail.model_validate(manager.process(run_id, pid))
 
 
 @router.get(
     "/{run_id}/recording",
     response_class=FileResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}, 404: {"model": Error}},
+    responses={200: {"content": {"application/x-ndjson": {}}}, **error_responses(404)},
 )
-def get_recording(run_id: str, manager: ManagerDep) -> FileResponse:
+def get_recording(run_id: RunId, manager: ManagerDep) -> FileResponse:
     path = manager.recording(run_id)
     return FileResponse(path, media_type="application/x-ndjson", filename=f"{run_id}.jsonl")

@@ -12,14 +12,28 @@
 # subreaper (prctl PR_SET_CHILD_SUBREAPER), so a lesson's orphans are adopted and reaped by
 # the server, not by PID 1. Adding --init is harmless.
 
+# The base images are build arguments: the official images by default; a machine that reaches
+# no image registry builds Debian-made stand-ins (docker/bases.sh) and passes them, as
+# `make image` does there:
+#   docker build --build-arg NODE_IMAGE=procviz-local/node:bookworm \
+#                --build-arg PYTHON_IMAGE=procviz-local/python:3.11-bookworm -t procviz .
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
 # Stage 1: the front-end libraries (d3, uPlot), exactly as package-lock.json pins them.
-FROM node:20-bookworm-slim AS vendor
+FROM ${NODE_IMAGE} AS vendor
+# A registry mirror, for a build machine that must use one (unset: the npm registry).
+ARG NPM_CONFIG_REGISTRY
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # Stage 2: the server.
-FROM python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE}
+# Package index mirrors, for a build machine that must use them (unset: PyPI). Build arguments
+# only: they are not in the image's environment.
+ARG PIP_INDEX_URL
+ARG PIP_EXTRA_INDEX_URL
 
 # PYTHONPATH: app/ and workers/ are imported from /opt/procviz, beside templates/, static/ and
 # node_modules/ (where app.main.web_root() looks), by the server and by the lesson interpreters
@@ -49,9 +63,14 @@ COPY templates/ templates/
 COPY static/ static/
 COPY --from=vendor /build/node_modules/ node_modules/
 
+# PROCVIZ_ALLOWED_HOSTS: the Host header names the server answers. Behind `docker run -p` the
+# name a browser uses (the machine's name or address, a port-forward) is not known here, so
+# any is allowed; the presenter token still guards control. Narrow it for a fixed name:
+# -e PROCVIZ_ALLOWED_HOSTS=procviz.school.example
 ENV PROCVIZ_HOST=0.0.0.0 \
     PROCVIZ_PORT=8000 \
-    PROCVIZ_DATA_DIR=/data
+    PROCVIZ_DATA_DIR=/data \
+    PROCVIZ_ALLOWED_HOSTS=*
 # Declared after the chown above, so a fresh volume starts owned by procviz.
 VOLUME /data
 

@@ -72,7 +72,31 @@ def _logical_lines(text: str) -> list[str]:
 
 
 @cache
+def global_args() -> dict[str, str | None]:
+    """The ARGs declared before the first FROM (usable in FROM lines), with their defaults."""
+    values: dict[str, str | None] = {}
+    for line in _logical_lines(DOCKERFILE.read_text()):
+        keyword, _, args = line.partition(" ")
+        if keyword.upper() == "FROM":
+            break
+        assert keyword.upper() == "ARG", f"{keyword} before the first FROM"
+        name, eq, default = args.strip().partition("=")
+        values[name] = default if eq else None
+    return values
+
+
+def _substitute(text: str, values: dict[str, str | None]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        assert values.get(name) is not None, f"${name} has no default"
+        return str(values[name])
+
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", value, text)
+
+
+@cache
 def stages() -> list[Stage]:
+    """The build stages, their FROM images as built with no --build-arg (the defaults)."""
     result: list[Stage] = []
     for line in _logical_lines(DOCKERFILE.read_text()):
         keyword, _, args = line.partition(" ")
@@ -80,11 +104,19 @@ def stages() -> list[Stage]:
         if keyword == "FROM":
             words = [w for w in args.split() if not w.startswith("--")]
             name = words[2] if len(words) == 3 and words[1].lower() == "as" else None
-            result.append(Stage(image=words[0], name=name))
-        else:
-            assert result, f"{keyword} before the first FROM"
+            result.append(Stage(image=_substitute(words[0], global_args()), name=name))
+        elif result:
             result[-1].instructions.append(Instruction(keyword, args))
     return result
+
+
+def from_lines() -> list[str]:
+    """The FROM images as written (build arguments not substituted)."""
+    return [
+        next(w for w in line.split()[1:] if not w.startswith("--"))
+        for line in _logical_lines(DOCKERFILE.read_text())
+        if line.split()[0].upper() == "FROM"
+    ]
 
 
 def final_stage() -> Stage:
@@ -199,6 +231,25 @@ def test_dockerfile_builds_from_node_then_python_stage() -> None:
     assert len(images) >= 2, images
     assert images[0].startswith("node:20"), images
     assert final_stage().image.startswith("python:3.11"), images
+
+
+def test_dockerfile_base_images_are_build_args_defaulting_to_the_official_images() -> None:
+    # A machine that reaches no registry passes local bases (docker/bases.sh, make image).
+    assert from_lines()[0] == "${NODE_IMAGE}", from_lines()
+    assert from_lines()[-1] == "${PYTHON_IMAGE}", from_lines()
+    assert global_args()["NODE_IMAGE"] == "node:20-bookworm-slim", global_args()
+    assert global_args()["PYTHON_IMAGE"] == "python:3.11-slim-bookworm", global_args()
+
+
+def test_dockerfile_mirror_args_stay_out_of_the_image_environment() -> None:
+    # PIP_INDEX_URL and the like are build arguments (a build machine's mirror), not ENV.
+    for stage in stages():
+        assert not [k for k in env(stage) if k.startswith(("PIP_INDEX", "PIP_EXTRA", "NPM_"))]
+    assert "PIP_INDEX_URL" in " ".join(final_stage().args("ARG"))
+
+
+def test_dockerfile_allows_any_host_header_behind_docker_run_p() -> None:
+    assert env(final_stage())["PROCVIZ_ALLOWED_HOSTS"] == "*"
 
 
 def test_dockerfile_copies_only_paths_that_exist() -> None:

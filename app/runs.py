@@ -42,7 +42,14 @@ from app.hub import Hub
 from app.keeper import Keeper
 from app.lobby import Lobby
 from app.procfs import Reader, default_reader
-from app.recording import Recorder, prune, recordings_dir, summarize
+from app.recording import (
+    Recorder,
+    close_interrupted,
+    complete_size,
+    prune,
+    recordings_dir,
+    summarize,
+)
 from app.records import Event, ProcessRecord
 from app.settings import Settings
 from app.states import RunState, check_transition
@@ -152,6 +159,7 @@ class RunManager:
         self.lobby = Lobby()
         self.keeper = Keeper()
         remove_leftovers()
+        close_interrupted(recordings_dir(settings.data_dir))
 
     @property
     def active(self) -> list[Run]:
@@ -178,6 +186,7 @@ class RunManager:
         run = Run(run_id, lesson_id, params, Hub(run_id, recorder), recorder)
         self.runs[run_id] = run
         run.announce()
+        self._flush_every_second(run)
         try:
             self._launch(run, asyncio.get_running_loop())
         except (OSError, ConfinementError) as exc:
@@ -251,6 +260,12 @@ class RunManager:
         check_user_can_run(user, Path(sys.executable), WORKERS_ROOT)
         return user
 
+    def _flush_every_second(self, run: Run) -> None:
+        """A crash loses at most the last second of a recording."""
+        run.recorder.flush()
+        if not run.state.ended:
+            asyncio.get_running_loop().call_later(1.0, self._flush_every_second, run)
+
     def _expire(self, run: Run) -> None:
         if not run.state.ended and run.watcher is not None:
             reason = f"the run reached the maximum duration of {self.settings.max_duration:g} s"
@@ -290,7 +305,8 @@ class RunManager:
             run.cgroup.remove()
         if run.workdir is not None:
             shutil.rmtree(run.workdir, ignore_errors=True)
-        prune(recordings_dir(self.settings.data_dir), self.settings.max_recordings)
+        active = [r.recorder.path for r in self.active]
+        prune(recordings_dir(self.settings.data_dir), self.settings.max_recordings, active)
         self._forget_old_runs()
         run.done.set()
 
@@ -359,6 +375,15 @@ class RunManager:
         if not run_id.replace("-", "").isalnum() or not path.is_file():
             raise RunNotFound(run_id)
         return path
+
+    def recording_extent(self, run_id: str) -> tuple[Path, int]:
+        """The recording and how much of it to send: up to its last complete line, even
+        while the run goes on writing (a consistent prefix)."""
+        path = self.recording(run_id)
+        try:
+            return path, complete_size(path)
+        except OSError:  # pruned meanwhile (an ended run's)
+            raise RunNotFound(run_id) from None
 
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Stop every active run and wait until none of their processes remain."""

@@ -11,7 +11,7 @@ from workers import catalog
 
 MAX_PID = 1 << 22  # Linux's PID_MAX_LIMIT: no process has a larger PID
 SignalName = Literal["SIGTERM", "SIGKILL", "SIGSTOP", "SIGCONT", "SIGINT"]
-StateName = Literal["starting", "running", "finished", "stopped", "failed"]
+StateName = Literal["starting", "running", "finished", "stopped", "failed", "interrupted"]
 
 
 def _has_surrogate(text: str) -> bool:

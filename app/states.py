@@ -11,18 +11,29 @@ class RunState(enum.StrEnum):
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
+    # Its server died mid-run (found so at the next start-up): the recording holds
+    # everything up to the last second before the crash.
+    INTERRUPTED = "interrupted"
 
     @property
     def ended(self) -> bool:
-        return self in (RunState.FINISHED, RunState.STOPPED, RunState.FAILED)
+        return self in ENDED
+
+
+ENDED = frozenset({RunState.FINISHED, RunState.STOPPED, RunState.FAILED, RunState.INTERRUPTED})
 
 
 TRANSITIONS: dict[RunState, frozenset[RunState]] = {
-    RunState.STARTING: frozenset({RunState.RUNNING, RunState.STOPPED, RunState.FAILED}),
-    RunState.RUNNING: frozenset({RunState.FINISHED, RunState.STOPPED, RunState.FAILED}),
+    RunState.STARTING: frozenset(
+        {RunState.RUNNING, RunState.STOPPED, RunState.FAILED, RunState.INTERRUPTED}
+    ),
+    RunState.RUNNING: frozenset(
+        {RunState.FINISHED, RunState.STOPPED, RunState.FAILED, RunState.INTERRUPTED}
+    ),
     RunState.FINISHED: frozenset(),
     RunState.STOPPED: frozenset(),
     RunState.FAILED: frozenset(),
+    RunState.INTERRUPTED: frozenset(),
 }
 
 

@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from app.deps import ManagerDep, Presenter
+from app.recording import read_prefix
 from app.schemas import (
     CONTROL,
     EVERY_REQUEST,
@@ -90,9 +91,16 @@ def get_process(run_id: RunId, pid: Pid, manager: ManagerDep) -> ProcessDetail:
 
 @router.get(
     "/{run_id}/recording",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {"application/x-ndjson": {}}}, **error_responses(404)},
 )
-def get_recording(run_id: RunId, manager: ManagerDep) -> FileResponse:
-    path = manager.recording(run_id)
-    return FileResponse(path, media_type="application/x-ndjson", filename=f"{run_id}.jsonl")
+def get_recording(run_id: RunId, manager: ManagerDep) -> StreamingResponse:
+    path, size = manager.recording_extent(run_id)  # a consistent prefix of an active run's
+    return StreamingResponse(
+        read_prefix(path, size),
+        media_type="application/x-ndjson",
+        headers={
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="{run_id}.jsonl"',
+        },
+    )

@@ -3,10 +3,10 @@
 
 import { api } from "./api.js";
 import { pick, t } from "./i18n.js";
+import { TERMINAL_STATES } from "./state.js";
 
 const POLL_MS = 3000;
 const SHOWN = 30;
-const ENDED = new Set(["finished", "stopped", "failed"]);
 
 /** One result value, short: a list of the past runs has a line per run. */
 function brief(v) {
@@ -49,7 +49,7 @@ export class RunsList {
       if (rec.ok && Array.isArray(rec.data)) this.recordings = rec.data;
     }
     const byId = new Map((this.recordings ?? []).map((r) => [r.id, { ...r, recorded: true }]));
-    for (const run of res.data) byId.set(run.id, { ...byId.get(run.id), ...run, recorded: byId.has(run.id) || ENDED.has(run.state) });
+    for (const run of res.data) byId.set(run.id, { ...byId.get(run.id), ...run, recorded: byId.has(run.id) || TERMINAL_STATES.has(run.state) });
     this.runs = [...byId.values()].sort((a, b) => (b.started ?? 0) - (a.started ?? 0)).slice(0, SHOWN);
     this.render();
   }
@@ -86,7 +86,7 @@ export class RunsList {
     li.append(a);
     const actions = document.createElement("span");
     actions.className = "recent-actions";
-    if (run.recorded && ENDED.has(run.state)) {
+    if (run.recorded && TERMINAL_STATES.has(run.state)) {
       const replay = document.createElement("a");
       replay.className = "btn btn-replay";
       replay.href = `/runs/${encodeURIComponent(run.id)}?replay=1`;

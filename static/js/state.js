@@ -1,6 +1,7 @@
 // The run as the page knows it: built only from WebSocket messages (snapshot, delta, event, history, run).
 
-export const TERMINAL_STATES = new Set(["finished", "stopped", "failed"]);
+// The run states that end a run (app/states.py ENDED); the one place the page declares them.
+export const TERMINAL_STATES = new Set(["finished", "stopped", "failed", "interrupted"]);
 
 // A removed (or reaped) process stays as a fading ghost this long, so a 5 ms process is still noticed.
 export const GHOST_MS = 2500;

@@ -7,6 +7,7 @@ root server execute as an unprivileged user without the server's secrets.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import random
@@ -148,3 +149,55 @@ def test_a_root_server_runs_lessons_as_nobody_without_its_token(
     assert os.stat(data).st_uid == 0
     api(server, "POST", f"/api/runs/{run['id']}/stop")
     wait_state(server, run["id"], {"stopped"})
+
+
+def test_a_recording_survives_a_server_kill_and_is_marked_interrupted(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    data = str(tmp_path / "kept")
+    doomed = make_server(PROCVIZ_DATA_DIR=data)
+    run = start_run(doomed, "producer-consumer", {"items": 400, "produce_seconds": 0.2})
+    collect(doomed, run["id"], until=lambda m: len(m.lines()) >= 5)
+    time.sleep(1.5)  # past one flush period: what was seen is on disk
+    os.kill(doomed.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while run_processes():
+        assert time.monotonic() < deadline, "the run outlived its killed server"
+        time.sleep(0.05)
+    again = make_server(PROCVIZ_DATA_DIR=data)
+    public = api(again, "GET", f"/api/runs/{run['id']}").json()
+    assert public["state"] == "interrupted"
+    listed = {r["id"]: r["state"] for r in api(again, "GET", "/api/recordings").json()}
+    assert listed[run["id"]] == "interrupted"
+    lines = api(again, "GET", f"/api/runs/{run['id']}/recording").text.splitlines()
+    messages = [json.loads(line) for line in lines]  # every line whole: none cut
+    consumed = [m for m in messages if m["type"] == "event" and m["kind"] == "stdout"]
+    assert len(consumed) >= 5  # what the viewer had seen a second before the kill
+    assert messages[-1]["type"] == "run" and messages[-1]["state"] == "interrupted"
+
+
+def test_pruning_spares_an_active_run_and_its_download_is_a_growing_prefix(
+    make_server: Callable[..., Server],
+) -> None:
+    small = make_server(PROCVIZ_MAX_RECORDINGS="1")
+    params = {"producers": 2, "consumers": 2, "items": 300, "produce_seconds": 0.05}
+    long = start_run(small, "producer-consumer", {**params, "consume_seconds": 0.05})
+    for _ in range(2):  # each ends while the long run is active: pruning runs
+        short = start_run(small, "zombie", {"speed": 20, "parent_sleep": 0.5})
+        collect(small, short["id"])
+    previous = b""
+    for _ in range(50):
+        r = api(small, "GET", f"/api/runs/{long['id']}/recording")
+        assert r.status_code == 200
+        assert int(r.headers["content-length"]) == len(r.content)
+        assert r.content.startswith(previous)  # the file only grows, and we see a prefix
+        assert r.content.endswith(b"\n")
+        for line in r.content.splitlines():
+            json.loads(line)
+        previous = r.content
+        time.sleep(0.02)
+    api(small, "POST", f"/api/runs/{long['id']}/stop")
+    ended = wait_state(small, long["id"], {"stopped", "finished"})
+    assert ended["id"] == long["id"]
+    final = api(small, "GET", f"/api/runs/{long['id']}/recording")
+    assert final.status_code == 200 and final.content.startswith(previous)

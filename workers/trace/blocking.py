@@ -63,8 +63,11 @@ def waiting(on: str, op: str, kind: str) -> Iterator[None]:
             with slot.lock:
                 if slot.sent is mark:  # else the sampler saw the return in time
                     slot.sent = None
-                    waited = round(time.monotonic() - mark.since, 3)
-                    events.emit("unblocked", **mark.data, waited=waited)
+                    data = {**mark.data, "waited": round(time.monotonic() - mark.since, 3)}
+                    frame = userfiles.innermost(sys._getframe(1))
+                    if frame is not None:
+                        data["lineno"] = frame.f_lineno
+                    events.send_now("unblocked", data)
 
 
 def report_overdue() -> None:

@@ -56,6 +56,7 @@ def emit(kind: str, pid: int | None = None, **data: Any) -> None:
     Events but the result (which holds exactly a lesson's keys) carry ``lineno``,
     the line of the user's code that caused them, so the page can point at it.
     """
+    coalescer.flush(everything=True)  # what happened before this arrives before it
     if kind != "result" and "lineno" not in data and channel() is not None:
         frame = userfiles.innermost(sys._getframe(1))
         if frame is not None:
@@ -89,7 +90,9 @@ class Coalescer:
             send({"pid": os.getpid(), "kind": kind, "t": time.time(), "data": data})
 
     def flush(self, everything: bool = False) -> None:
-        """Send what waited out its window (or everything, before an exit or a fork)."""
+        """Send what waited out its window, or everything (before another event or an exit)."""
+        if not self._pending:
+            return
         now = time.monotonic()
         out = []
         with self._lock:

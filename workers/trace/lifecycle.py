@@ -35,6 +35,7 @@ _original_wait = os.wait
 _original_sys_exit = sys.exit
 _original_popen_init = subprocess.Popen.__init__
 _original_excepthook = sys.excepthook
+_original_print_exc = traceback.print_exc
 _original_thread_excepthook = threading.excepthook
 
 # Filled in by the pools module: targets whose processes are pool workers.
@@ -54,8 +55,8 @@ def _from_multiprocessing(depth: int) -> bool:
 
 
 def _start(self: multiprocessing.process.BaseProcess) -> None:
+    target = getattr(self, "_target", None)  # start() deletes it
     _original_start(self)
-    target = getattr(self, "_target", None)
     role = "pool-worker" if target in pool_targets else "child"
     # The parent knows the child's PID the moment start() returns.
     events.emit(
@@ -75,23 +76,18 @@ def _spawnv_passfds(path: Any, args: Any, passfds: Any) -> int:
 
 
 def _bootstrap(self: multiprocessing.process.BaseProcess, parent_sentinel: Any = None) -> int:
-    # Shadowing run() on the instance reaches a subclass's own run() too.
-    self.run = _guarded(self.run)  # type: ignore[method-assign]
     code: int = _original_bootstrap(self, parent_sentinel)
     # The process is about to os._exit(code); the server confirms the exit itself.
     final(code)
     return code
 
 
-def _guarded(run: Callable[[], None]) -> Callable[[], None]:
-    def guarded() -> None:
-        try:
-            run()
-        except Exception as exc:
-            report_error(exc)  # _bootstrap prints the traceback, tagged as stderr
-            raise
-
-    return guarded
+def _print_exc(limit: int | None = None, file: Any = None, chain: bool = True) -> None:
+    exc = sys.exc_info()[1]
+    # A process's run() failed: _bootstrap prints it (tagged as stderr) and exits 1.
+    if exc is not None and sys._getframe(1).f_globals.get("__name__") == "multiprocessing.process":
+        report_error(exc)
+    _original_print_exc(limit=limit, file=file, chain=chain)
 
 
 def _poll(self: Any, flag: int = os.WNOHANG) -> int | None:
@@ -253,6 +249,7 @@ def install() -> None:
     os.wait = _wait
     sys.exit = _sys_exit
     subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign]
+    traceback.print_exc = _print_exc
     sys.excepthook = _excepthook
     threading.excepthook = _thread_excepthook
     atexit.register(_at_exit)

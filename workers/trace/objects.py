@@ -169,8 +169,9 @@ class _SemMixin:
         return bool(got)
 
     def release(self) -> None:
+        # Said before it happens: the next holder's acquire must not arrive first.
+        self._pv_report("release", -1)
         self._semlock.release()
-        self._pv_report("release")
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -178,10 +179,11 @@ class _SemMixin:
     def __exit__(self, *args: object) -> None:
         self.release()
 
-    def _pv_report(self, op: str) -> None:
+    def _pv_report(self, op: str, leaving: int = 0) -> None:
         data: dict[str, Any] = {"name": self._pv_name, "kind": self._pv_kind, "op": op}
         try:
-            data["holders"] = self._pv_initial - self._semlock._get_value()
+            holders = self._pv_initial - self._semlock._get_value() + leaving
+            data["holders"] = max(holders, 0)
         except (NotImplementedError, OSError):
             pass
         events.coalescer.offer(id(self), "sync", data)

@@ -41,8 +41,9 @@ def _task(task_id: object, state: str, fn: str, **extra: Any) -> None:
 
 
 class _Proxy:
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, running: dict[object, str]) -> None:
         self._inner = inner
+        self._running = running  # task id → function name, shared by a worker's two queues
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -58,7 +59,8 @@ class _PoolTasks(_Proxy):
             job, i, func, args, _ = task
             # map() sends mapstar((fn, chunk)): name the program's function.
             fn = args[0][0] if func in (mpp.mapstar, mpp.starmapstar) and args else func
-            _task(f"{job}:{i}", "running", fn_name(fn))
+            self._running[f"{job}:{i}"] = name = fn_name(fn)
+            _task(f"{job}:{i}", "running", name)
         return task
 
 
@@ -66,12 +68,13 @@ class _PoolResults(_Proxy):
     def put(self, item: Any) -> None:
         self._inner.put(item)
         job, i, (ok, _) = item
-        _task(f"{job}:{i}", "done", "", ok=bool(ok))
+        _task(f"{job}:{i}", "done", self._running.pop(f"{job}:{i}", ""), ok=bool(ok))
 
 
 def worker(inqueue: Any, outqueue: Any, *args: Any, **kwargs: Any) -> None:
     """multiprocessing.pool.worker, reporting each task."""
-    _original_worker(_PoolTasks(inqueue), _PoolResults(outqueue), *args, **kwargs)
+    running: dict[object, str] = {}
+    _original_worker(_PoolTasks(inqueue, running), _PoolResults(outqueue, running), *args, **kwargs)
 
 
 def _apply_async(self: Any, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -98,7 +101,8 @@ class _CallItems(_Proxy):
     def get(self, block: bool = True) -> Any:
         item = self._inner.get(block=block)
         if item is not None:
-            _task(item.work_id, "running", fn_name(item.fn))
+            self._running[item.work_id] = name = fn_name(item.fn)
+            _task(item.work_id, "running", name)
         return item
 
 
@@ -106,12 +110,15 @@ class _ResultItems(_Proxy):
     def put(self, item: Any, *args: Any, **kwargs: Any) -> None:
         self._inner.put(item, *args, **kwargs)
         if isinstance(item, cfp._ResultItem):
-            _task(item.work_id, "done", "", ok=item.exception is None)
+            name = self._running.pop(item.work_id, "")
+            _task(item.work_id, "done", name, ok=item.exception is None)
 
 
 def process_worker(call_queue: Any, result_queue: Any, *args: Any, **kwargs: Any) -> None:
     """concurrent.futures.process._process_worker, reporting each task."""
-    _original_process_worker(_CallItems(call_queue), _ResultItems(result_queue), *args, **kwargs)
+    running: dict[object, str] = {}
+    calls, results = _CallItems(call_queue, running), _ResultItems(result_queue, running)
+    _original_process_worker(calls, results, *args, **kwargs)
 
 
 def _submit(self: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         multiprocessing.set_start_method(opts.start_method, force=True)
     trace.install()  # a no-op when the bootstrap did it already
     code = run(opts.script, opts.args)
-    # A child of os.fork() ran the rest of the script too, and ends here.
-    lifecycle.final(code)
+    if trace.channel() is not None:
+        # A child of os.fork() ran the rest of the script too, and ends here.
+        lifecycle.final(code)
     return code
 
 

@@ -60,6 +60,7 @@ class TaggedStream(io.TextIOBase):
             line = line[:MAX_LINE] + " …[cut]"
         # What the program changed before printing is reported before the line.
         self._before_line()
+        events.coalescer.flush(everything=True)  # the state the program saw when it printed
         events.send(_line_event(self.kind, line))
 
     def after_fork(self) -> None:

@@ -1,0 +1,4 @@
+print('this never runs')
+
+def broken(:
+    pass

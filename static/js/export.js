@@ -49,11 +49,12 @@ export function serializeSvg(svg, { background = "#ffffff", crop = false } = {})
     for (const [prop, plain] of Object.entries(DEFAULTS)) {
       if (TEXT_ONLY.has(prop) && !isText) continue;
       const v = cs.getPropertyValue(prop);
-      if (v && v !== plain) style.push(`${prop}:${v}`);
+      if (v && v !== plain) style.push([prop, v]);
     }
     // A CSS-only move (the tiny tree's larger PIDs); the transform attribute is copied as it is.
-    if (!el.hasAttribute("transform") && cs.transform && cs.transform !== "none") style.push(`transform:${cs.transform}`);
-    if (style.length) copy.setAttribute("style", style.join(";"));
+    if (!el.hasAttribute("transform") && cs.transform && cs.transform !== "none") style.push(["transform", cs.transform]);
+    // Through the CSSOM: the page's CSP refuses a written style="" attribute, not this.
+    for (const [prop, v] of style) copy.style.setProperty(prop, v);
     copy.removeAttribute("tabindex");
   });
   for (const el of drop) el.remove();

@@ -273,7 +273,7 @@ def test_export_downloads_tree_and_timeline_as_svg_and_png_and_the_recording(
     assert f"PID {zpid}" in data.decode()
     # Styles travel inline: the zombie's box keeps its colour without the page's CSS.
     box = next(r for r in nodes[str(zpid)].iter(f"{SVG}rect") if r.get("class") == "box")
-    assert "fill:rgb(253, 232, 222)" in (box.get("style") or ""), box.get("style")
+    assert "fill: rgb(253, 232, 222)" in (box.get("style") or ""), box.get("style")
 
     name, data = download("#export-tree-png")
     assert name == f"procviz-{run['id']}-tree.png" and data[:8] == b"\x89PNG\r\n\x1a\n"

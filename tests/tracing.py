@@ -34,8 +34,8 @@ class Traced:
     def lines(self, kind: str = "stdout", pid: int | None = None) -> list[str]:
         return [e["data"]["line"] for e in self.of(kind, pid)]
 
-    def children(self) -> set[int]:
-        return {e["pid"] for e in self.of("spawn")} - {self.root}
+    def children(self, role: str = "child") -> set[int]:
+        return {e["pid"] for e in self.of("spawn") if e["data"].get("role") == role} - {self.root}
 
 
 def env(channel_path: str, **extra: str) -> dict[str, str]:
@@ -56,13 +56,17 @@ def trace_run(
     start_method: str | None = None,
     speed: float | None = None,
     timeout: float = 60,
+    runner: bool = True,
 ) -> Traced:
-    """Run ``tests/programs/<program>`` through ``python -m workers.trace.script``."""
+    """Run ``tests/programs/<program>`` through ``python -m workers.trace.script``.
+
+    ``runner=False``: as ``python SCRIPT``, traced by the bootstrap alone.
+    """
     script = PROGRAMS / program if isinstance(program, str) else program
     sockdir = tempfile.mkdtemp(prefix="pvt-")  # short: AF_UNIX paths are limited
     path = os.path.join(sockdir, "events.sock")
     sock = channel.open_channel(Path(path))
-    argv = [sys.executable, "-m", "workers.trace.script"]
+    argv = [sys.executable, "-m", "workers.trace.script"] if runner else [sys.executable]
     if start_method:
         argv += ["--start-method", start_method]
     if speed is not None:

@@ -55,7 +55,6 @@ class _QueueMixin:
     """put()/get() report the depth (``qsize()``) and waits longer than a moment."""
 
     _pv_name: str
-    _pv_depth: int
 
     def put(self, obj: Any, block: bool = True, timeout: float | None = None) -> None:
         try:
@@ -83,12 +82,11 @@ class _QueueMixin:
             depth = self.qsize()  # type: ignore[attr-defined]
         except NotImplementedError:  # macOS has no sem_getvalue()
             return
-        if depth != getattr(self, "_pv_depth", None):
-            self._pv_depth = depth
-            maxsize = self._maxsize  # type: ignore[attr-defined]
-            events.coalescer.offer(
-                id(self), "queue", {"name": self._pv_name, "depth": depth, "maxsize": maxsize}
-            )
+        # Reported at every change, ours or not (another process may have moved it since).
+        maxsize = self._maxsize  # type: ignore[attr-defined]
+        events.coalescer.offer(
+            id(self), "queue", {"name": self._pv_name, "depth": depth, "maxsize": maxsize}
+        )
 
     def __getstate__(self) -> Any:
         return (super().__getstate__(), self._pv_name)

@@ -86,6 +86,8 @@ build_image() {
         tail -n 40 "$log" >&2
         die "docker build failed (above: the end of $log)"
     fi
+    # On our own daemon only: the previous build's image, untagged now, goes.
+    if [ "${DOCKER_HOST:-}" = "$OWN_SOCKET" ]; then docker image prune --force >/dev/null; fi
     say "built $tag: $(docker image inspect --format '{{.Size}}' "$tag" |
         awk '{ printf "%.0f MB", $1 / 1e6 }')"
 }

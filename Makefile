@@ -3,6 +3,7 @@
 #   make run [HOST=0.0.0.0] [PORT=9000]   install what is missing, then serve the dashboard
 #   make test                             install what is missing (Chromium too), lint, pytest
 #   make lint | make bench | make clean | make distclean
+#   make image | make image-test          build the container image | build it, run it, check it
 #
 # "Install what is missing" is driven by stamp files, so a second `make run` starts at once:
 # the venv is re-installed only when pyproject.toml changes, node_modules only when
@@ -35,10 +36,10 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install run test lint bench clean distclean
+.PHONY: help install run test lint bench clean distclean image image-test image-tools
 
 help:
-	@sed -n '3,6s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,7s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -89,6 +90,29 @@ $(CJK_FONT):
 $(CHROMIUM):
 	$(APT_GET) update
 	$(APT_GET) install -y chromium
+
+# The container image (docker/): `make image` builds procviz:latest; `make image-test` builds
+# procviz:image-test and checks it from outside (docker/check_image.py). Both use a running
+# Docker daemon, or start one of their own on a private socket and stop it after. Base images:
+# the official ones, or Debian-made stand-ins (mmdebstrap) when no image registry is reachable.
+image: image-tools
+	docker/image.sh procviz:latest
+
+image-test: image-tools
+	PYTHON=$(PYTHON) docker/image-test.sh
+
+# Installs Debian's docker.io when no daemon is reachable and there is no dockerd to start, and
+# mmdebstrap (for the local bases) where apt-get is the package manager.
+image-tools:
+	@if ! { command -v docker >/dev/null && docker version >/dev/null 2>&1; } \
+	    && ! command -v dockerd >/dev/null; then \
+	  echo "make: installing docker.io (no Docker daemon reachable, no dockerd)"; \
+	  $(APT_GET) update && $(APT_GET) install -y docker.io; \
+	fi
+	@if ! command -v mmdebstrap >/dev/null && command -v apt-get >/dev/null; then \
+	  echo "make: installing mmdebstrap (local base images)"; \
+	  $(APT_GET) update && $(APT_GET) install -y mmdebstrap; \
+	fi
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache artifacts build dist *.egg-info

@@ -271,3 +271,12 @@ def test_trace_line_sampled_in_a_compute_loop_and_a_sleep() -> None:
     ) in lines
     assert (lineno_of("busy_line.py", "time.sleep(2)"), "busy_line.py") in lines
     assert elapsed < 1.5 + 2 - 0.2  # the 2 s sleep took 0.5 s at speed 4
+
+
+def test_trace_subprocess_python_announced_and_its_captured_output_left_alone() -> None:
+    got = trace_run("subprocess_child.py")
+    assert_clean_exit(got)
+    child = only_child(got, role="subprocess")
+    assert got.of("spawn", child)[0]["data"]["label"].startswith("python")
+    assert got.lines(pid=got.root) == ["child said hi from a subprocess"]
+    assert [e["data"]["exitcode"] for e in got.of("reap", child)] == [0]

@@ -12,6 +12,9 @@ from typing import Any
 
 from workers.trace import events, userfiles
 
+# The run's console (device:inode of the first process's stdout and stderr), inherited.
+ENV_STDIO = "PROCVIZ_STDIO"
+
 # A datagram must fit the socket's buffer; longer lines are cut, visibly.
 MAX_LINE = 4000
 
@@ -78,10 +81,25 @@ def _line_event(kind: str, line: str) -> dict[str, Any]:
     return {"pid": os.getpid(), "kind": kind, "t": time.time(), "data": data}
 
 
+def _identity(stream: Any) -> str | None:
+    try:
+        st = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return f"{st.st_dev}:{st.st_ino}"
+
+
 def install(before_line: Callable[[], None]) -> None:
-    if not isinstance(sys.stdout, TaggedStream):
+    """Tag the streams that are the run's console (the first process's stdout and stderr).
+
+    A process whose output goes elsewhere (``subprocess.run(..., capture_output=True)``,
+    a shell redirection) keeps it: the program that reads it must get it.
+    """
+    ours = (_identity(sys.__stdout__), _identity(sys.__stderr__))
+    console = os.environ.setdefault(ENV_STDIO, ",".join(i or "" for i in ours)).split(",")
+    if ours[0] and ours[0] in console and not isinstance(sys.stdout, TaggedStream):
         sys.stdout = TaggedStream("stdout", sys.__stdout__, before_line)
-    if not isinstance(sys.stderr, TaggedStream):
+    if ours[1] and ours[1] in console and not isinstance(sys.stderr, TaggedStream):
         sys.stderr = TaggedStream("stderr", sys.__stderr__, before_line)
 
 

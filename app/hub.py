@@ -36,8 +36,9 @@ FRAME = None
 # Event messages per history piece, in bytes: big enough that a hall catching up on
 # 50k events takes few sends, small enough that one send never holds the loop long.
 CHUNK_BYTES = 32 * 1024
-# History pieces sent per event-loop pass, over all viewers catching up.
+# History pieces sent per batch, over all viewers catching up; then the loop rests.
 PIECES_PER_PASS = 4
+MAX_REST = 0.1
 EVENT_PREFIX = b'{"type": "event"'
 
 
@@ -182,34 +183,51 @@ class RecordedHistory:
 
 
 class Pacer:
-    """At most ``per_pass`` history pieces leave per event-loop pass: live frames go first."""
+    """History pieces go out in batches of ``per_pass``, each followed by a rest as long as it.
 
-    def __init__(self, per_pass: int = PIECES_PER_PASS) -> None:
+    A hall catching up so takes at most half the loop; the loop idles the rest of the
+    time, which hands the GIL to the threads (the runs' watchers, /healthz) at once
+    instead of after a switch interval: live events and frames go first.
+    """
+
+    def __init__(self, per_pass: int = PIECES_PER_PASS, rest: float = 1.0) -> None:
         self.per_pass = per_pass
+        self.rest = rest  # the rest after a batch, as a multiple of the time it took
         self.used = 0
         self.waiting: deque[asyncio.Future[None]] = deque()
         self._scheduled = False
+        self._batch_at: float | None = None
 
     async def turn(self) -> None:
+        loop = asyncio.get_running_loop()
         if self.used < self.per_pass and not self.waiting:
+            if self.used == 0:
+                self._batch_at = loop.time()
             self.used += 1
-            self._schedule()
+            self._schedule(loop)
             return
-        future = asyncio.get_running_loop().create_future()
+        future = loop.create_future()
         self.waiting.append(future)
-        self._schedule()
+        self._schedule(loop)
         try:
             await future
         finally:
             if not future.done():
                 future.cancel()
 
-    def _schedule(self) -> None:
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._next_pass)
+            loop.call_soon(self._end_batch, loop)
 
-    def _next_pass(self) -> None:
+    def _end_batch(self, loop: asyncio.AbstractEventLoop) -> None:
+        # One pass after the batch was let go: its pieces have been written.
+        took = loop.time() - self._batch_at if self._batch_at is not None else 0.0
+        self._batch_at = None
+        self.used = self.per_pass  # nobody goes while the loop rests
+        loop.call_later(min(MAX_REST, took * self.rest), self._next_batch, loop)
+
+    def _next_batch(self, loop: asyncio.AbstractEventLoop) -> None:
         self._scheduled = False
         self.used = 0
         while self.waiting and self.used < self.per_pass:
@@ -218,7 +236,8 @@ class Pacer:
                 future.set_result(None)
                 self.used += 1
         if self.used:
-            self._schedule()
+            self._batch_at = loop.time()
+            self._schedule(loop)
 
 
 class Viewer:

@@ -319,6 +319,8 @@ def report(rows: list[dict[str, Any]], viewers: int) -> None:
     line("server RSS after the viewers left", "rss_after_mb", "MB")
     growth = [r["rss_peak_mb"] - r["rss_before_mb"] for r in rows]
     print(f"{'server RSS growth (peak - before)':42} {spread(growth, 'MB')}")
+    overall = max(r["rss_peak_mb"] for r in rows) - rows[0]["rss_before_mb"]
+    print(f"{'server RSS growth over all repetitions':42} {overall} MB")
     line("fast viewer event latency p95", "fast_p95_ms", "ms")
     failures = sum(r["failures"] for r in rows)
     if failures:

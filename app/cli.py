@@ -30,9 +30,10 @@ def startup_lines(settings: Settings) -> list[str]:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = f"http://{shown}:{settings.port}/"
     lines = [f"procviz: dashboard on {url}"]
-    if settings.token_required:
+    if settings.token is not None:
+        what = "controls runs" if settings.token_required else "runs programs of your own"
         lines += [
-            f"procviz: presenter URL (controls runs): {url}?token={settings.token}",
+            f"procviz: presenter URL ({what}): {url}?token={settings.token}",
             "procviz: viewers open the page without the token and watch read-only",
         ]
     return lines

@@ -105,9 +105,11 @@ def check_user_can_run(user: RunUser, interpreter: Path, code: Path) -> None:
 
 
 def hand_over(directory: Path, user: RunUser) -> None:
-    """The run's working directory (and its channel socket) belong to the run's user."""
-    for path in (directory, *directory.iterdir()):
-        os.chown(path, user.uid, user.gid)
+    """The run's working directory (its channel socket, a program's files) is the run's."""
+    os.chown(directory, user.uid, user.gid)
+    for parent, dirs, files in os.walk(directory):
+        for name in dirs + files:
+            os.chown(os.path.join(parent, name), user.uid, user.gid, follow_symlinks=False)
 
 
 class Cgroup:

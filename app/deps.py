@@ -32,6 +32,11 @@ def presented_token(request: Request) -> str | None:
 def is_presenter(request: Request, settings: Settings) -> bool:
     if not settings.token_required:
         return True
+    return has_token(request, settings)
+
+
+def has_token(request: Request, settings: Settings) -> bool:
+    """The request carries the presenter token (needed for programs, also on loopback)."""
     token = presented_token(request)
     return (
         token is not None
@@ -44,15 +49,19 @@ def require_presenter(
     request: Request, settings: Annotated[Settings, Depends(get_settings)]
 ) -> None:
     if not is_presenter(request, settings):
-        raise HTTPException(
-            status_code=401,
-            detail={
-                "field": "token",
-                "message": "presenter token required: viewers watch read-only "
-                "(send 'Authorization: Bearer <token>' or open the presenter URL)",
-            },
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise token_missing()
+
+
+def token_missing() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail={
+            "field": "token",
+            "message": "presenter token required: viewers watch read-only "
+            "(send 'Authorization: Bearer <token>' or open the presenter URL)",
+        },
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

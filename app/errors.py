@@ -10,7 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
+from app.programs import ProgramError, ProgramTooLarge
 from app.runs import LessonNotFound, NotAMember, RunEnded, RunNotFound, TooManyRuns
 from workers.catalog import ParamError
 from workers.catalog import shown as quote  # a bad value, as an answer repeats it
@@ -60,6 +62,16 @@ def validation_message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "invalid"))
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\0"})
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> Response:
@@ -67,14 +79,17 @@ def install(app: FastAPI) -> None:
         return answer(422, validation_field(error), validation_message(error))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> Response:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         if isinstance(exc.detail, dict):
             field, message = exc.detail.get("field"), str(exc.detail.get("message", ""))
         elif exc.status_code == 400:  # FastAPI could not decode the body (e.g. not UTF-8)
             field, message = "body", "the body is not valid JSON text (UTF-8)"
         else:
             field, message = None, str(exc.detail)
-        return answer(exc.status_code, field, message, exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return answer(exc.status_code, field, message, headers)
 
     @app.exception_handler(RunNotFound)
     async def run_not_found(_: Request, exc: RunNotFound) -> Response:
@@ -95,6 +110,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TooManyRuns)
     async def too_many_runs(_: Request, exc: TooManyRuns) -> Response:
         return answer(429, None, str(exc))
+
+    @app.exception_handler(ProgramError)
+    async def bad_program(_: Request, exc: ProgramError) -> Response:
+        status = 413 if isinstance(exc, ProgramTooLarge) else 422
+        return answer(status, exc.field, exc.message)
 
     @app.exception_handler(ParamError)
     async def bad_param(_: Request, exc: ParamError) -> Response:

@@ -42,6 +42,7 @@ from app.hub import Hub
 from app.keeper import Keeper
 from app.lobby import Lobby
 from app.procfs import Reader, default_reader
+from app.programs import Program, validate_params
 from app.recording import (
     Recorder,
     close_interrupted,
@@ -58,6 +59,7 @@ from workers import catalog, harness
 from workers.run import ENV_LIMITS
 
 WORKERS_ROOT = Path(workers.__file__).resolve().parent.parent
+BOOT_DIR = WORKERS_ROOT / "workers" / "trace" / "boot"
 # A run's working directory: procviz-run-SERVERPID-RUNID-xxxx in the temporary directory.
 RUNDIR_PREFIX = "procviz-run-"
 
@@ -85,10 +87,11 @@ class RunEnded(RuntimeError):
 @dataclass
 class Run:
     id: str
-    lesson: str
+    lesson: str | None  # None: a program of the user's own
     params: dict[str, Any]
     hub: Hub
     recorder: Recorder
+    program: Program | None = None
     state: RunState = RunState.STARTING
     started: float = field(default_factory=time.time)
     ended: float | None = None
@@ -111,6 +114,7 @@ class Run:
             "result": self.result,
             "returncode": self.returncode,
             "stop_reason": self.stop_reason,
+            "program": self.program.public() if self.program else None,
         }
 
     def set_state(self, state: RunState) -> None:
@@ -176,6 +180,21 @@ class RunManager:
         if entry is None:
             raise LessonNotFound(lesson_id)
         params = entry.lesson.validate(raw_params)  # raises ParamError, naming the field
+        argv = ["-m", "workers.run", lesson_id, json.dumps(params)]
+        return await self._start(lesson_id, params, None, argv)
+
+    async def create_program(self, program: Program, raw_params: dict[str, Any] | None) -> Run:
+        """A program of the user's own, traced with no annotation (``workers.trace``)."""
+        params = validate_params(raw_params)
+        argv = ["-m", "workers.trace.script", "--speed", str(params["speed"])]
+        if params["start_method"] is not None:
+            argv += ["--start-method", params["start_method"]]
+        argv += ["--", program.entry, *program.argv]
+        return await self._start(None, params, program, argv)
+
+    async def _start(
+        self, lesson: str | None, params: dict[str, Any], program: Program | None, argv: list[str]
+    ) -> Run:
         if len(self.active) >= self.settings.max_runs:
             raise TooManyRuns(
                 f"{len(self.active)} runs are active; the cap is {self.settings.max_runs}"
@@ -183,12 +202,12 @@ class RunManager:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         directory = recordings_dir(self.settings.data_dir)
         recorder = Recorder(directory / f"{run_id}.jsonl")
-        run = Run(run_id, lesson_id, params, Hub(run_id, recorder), recorder)
+        run = Run(run_id, lesson, params, Hub(run_id, recorder), recorder, program=program)
         self.runs[run_id] = run
         run.announce()
         self._flush_every_second(run)
         try:
-            self._launch(run, asyncio.get_running_loop())
+            self._launch(run, asyncio.get_running_loop(), argv)
         except (OSError, ConfinementError) as exc:
             run.hub.event(Event(pid=0, kind="stderr", data={"line": f"could not start: {exc}"}))
             self._finish(run, RunState.FAILED)
@@ -199,12 +218,19 @@ class RunManager:
         )
         return run
 
-    def _launch(self, run: Run, loop: asyncio.AbstractEventLoop) -> None:
+    def _launch(self, run: Run, loop: asyncio.AbstractEventLoop, argv: list[str]) -> None:
         s = self.settings
         run.workdir = Path(tempfile.mkdtemp(prefix=f"{RUNDIR_PREFIX}{os.getpid()}-{run.id}-"))
         sock_path = run.workdir / "events.sock"
         sock = open_channel(sock_path)
         user = self._run_user()
+        cwd = run.workdir
+        if run.program is not None and run.program.cwd is not None:
+            cwd = run.program.cwd
+        elif run.program is not None:
+            cwd = run.workdir / "program"
+            cwd.mkdir()
+            run.program.write(cwd)
         run.cgroup = Cgroup.create(
             f"procviz-{run.id}", s.max_processes * TASKS_PER_PROCESS + TASKS_SLACK
         )
@@ -214,8 +240,9 @@ class RunManager:
             harness.ENV_RUN_DIR: str(run.workdir),
             ENV_LIMITS: json.dumps(run_limits(s.max_processes, run.cgroup is not None)),
             "HOME": str(run.workdir),
+            # The bootstrap first: every interpreter of the run loads the tracer.
             "PYTHONPATH": os.pathsep.join(
-                p for p in (str(WORKERS_ROOT), os.environ.get("PYTHONPATH", "")) if p
+                p for p in (str(BOOT_DIR), str(WORKERS_ROOT), os.environ.get("PYTHONPATH")) if p
             ),
             "PYTHONUNBUFFERED": "1",
         }
@@ -224,11 +251,11 @@ class RunManager:
             hand_over(run.workdir, user)
             as_user = {"user": user.uid, "group": user.gid, "extra_groups": []}
         popen = subprocess.Popen(
-            [sys.executable, "-m", "workers.run", run.lesson, json.dumps(run.params)],
+            [sys.executable, *argv],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            cwd=run.workdir,
+            cwd=cwd,
             env=env,
             start_new_session=True,  # its own session and process group
             **as_user,

@@ -64,19 +64,64 @@ def _lesson_variants(schema: dict[str, Any]) -> None:
             "required": ["lesson"],
         }
         for lesson_id, entry in catalog.registry().items()
+    ] + [
+        {
+            "properties": {"params": program_params_schema()},
+            "required": ["program"],
+            "not": {"required": ["lesson"]},
+        }
     ]
 
 
+def program_params_schema() -> dict[str, Any]:
+    from app.programs import PARAMS
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: p.schema() for name, p in PARAMS.items()},
+    }
+
+
+class ProgramIn(BaseModel):
+    """A program of the user's own: its files by relative name, the one to run, its argv."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[str, str] = Field(
+        examples=[{"main.py": "print('hello')", "data.json": '{"ticket_num": 1}'}]
+    )
+    entry: str | None = Field(default=None, max_length=200, examples=["main.py"])
+    argv: list[str] = Field(default_factory=list)
+
+
 class RunCreate(JsonBody):
+    """A built-in lesson (``lesson``) or a program of the user's own (``program``)."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra=_lesson_variants)
 
-    lesson: str = Field(max_length=64, examples=["zombie"])
+    lesson: str | None = Field(default=None, max_length=64, examples=["zombie"])
+    program: ProgramIn | None = None
     params: dict[str, Any] = Field(default_factory=dict, examples=[{"speed": 2}])
+
+    @model_validator(mode="after")
+    def _one_of(self) -> RunCreate:
+        if (self.lesson is None) == (self.program is None):
+            raise PydanticCustomError(
+                "one_of", "give either a lesson or a program", {"field": "lesson"}
+            )
+        return self
+
+
+class ProgramPublic(BaseModel):
+    entry: str
+    argv: list[str]
+    files: dict[str, str]
 
 
 class RunPublic(BaseModel):
     id: str
-    lesson: str
+    lesson: str | None
     params: dict[str, Any]
     state: StateName
     started: float
@@ -84,11 +129,12 @@ class RunPublic(BaseModel):
     result: dict[str, Any] | None
     returncode: int | None = None
     stop_reason: str | None = None
+    program: ProgramPublic | None = None
 
 
 class RunCreated(BaseModel):
     id: str
-    lesson: str
+    lesson: str | None
     params: dict[str, Any]
     state: StateName
     ws: str

@@ -81,21 +81,28 @@ class Settings:
     # Safe in front of a hall (issue 8): hosts, input bounds, per-client limits.
     allowed_hosts: tuple[str, ...] = ()
     max_body: int = 64 * 1024
-    body_limits: tuple[tuple[str, int], ...] = ()
+    # A program's files (up to 1 MiB of text, escaped in JSON) come in POST /api/runs;
+    # the runs' other routes keep the control API's limit.
+    body_limits: tuple[tuple[str, int], ...] = (("/api/runs/", 64 * 1024), ("/api/runs", 3 << 20))
     max_header: int = 64 * 1024
     control_rate: float = 20.0
     control_burst: int = 40
     max_ws_per_client: int = 1000
 
+    # The token was generated at start-up, not configured (see with_token).
+    token_generated: bool = False
+
     @property
     def token_required(self) -> bool:
-        """Control needs the token beyond loopback, or whenever one is configured."""
-        return self.token is not None or not is_loopback(self.host)
+        """Control of built-in lessons needs the token beyond loopback, or whenever the
+        operator configured one. Programs of the user's own need it always."""
+        return (self.token is not None and not self.token_generated) or not is_loopback(self.host)
 
     def with_token(self) -> Settings:
-        """These settings, with a generated presenter token where one is required."""
-        if self.token_required and self.token is None:
-            return replace(self, token=secrets.token_urlsafe(18))
+        """These settings with a presenter token: generated if none is configured (running
+        a program of one's own needs it even on loopback, as Jupyter does)."""
+        if self.token is None:
+            return replace(self, token=secrets.token_urlsafe(18), token_generated=True)
         return self
 
     @classmethod
@@ -134,7 +141,9 @@ class Settings:
             token=env.get("PROCVIZ_TOKEN") or None,
             allowed_hosts=parse_hosts(env.get("PROCVIZ_ALLOWED_HOSTS", "")),
             max_body=get("MAX_BODY", int, d.max_body, 1024, 1 << 30),  # type: ignore[arg-type]
-            body_limits=parse_body_limits(env.get("PROCVIZ_BODY_LIMITS", "")),
+            body_limits=parse_body_limits(env["PROCVIZ_BODY_LIMITS"])
+            if env.get("PROCVIZ_BODY_LIMITS")
+            else d.body_limits,
             max_header=get("MAX_HEADER", int, d.max_header, 4096, 1 << 24),  # type: ignore[arg-type]
             control_rate=get("CONTROL_RATE", float, d.control_rate, 0.1, 1e6),  # type: ignore[arg-type]
             control_burst=get("CONTROL_BURST", int, d.control_burst, 1, 10**7),  # type: ignore[arg-type]

@@ -3,11 +3,12 @@ from __future__ import annotations
 import signal
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
-from app.deps import ManagerDep, Presenter
+from app import programs
+from app.deps import ManagerDep, Presenter, SettingsDep, has_token, token_missing
 from app.recording import read_prefix
 from app.schemas import (
     CONTROL,
@@ -37,8 +38,18 @@ RunId = Annotated[str, PathParam(max_length=64)]
     dependencies=[Presenter],
     responses={**CONTROL, **error_responses(404, 422)},
 )
-async def create_run(body: RunCreate, manager: ManagerDep) -> RunCreated:
-    run = await manager.create(body.lesson, body.params)
+async def create_run(
+    body: RunCreate, request: Request, manager: ManagerDep, settings: SettingsDep
+) -> RunCreated:
+    if body.program is not None:
+        # Running code is running code: the token is needed always, also on loopback.
+        if not has_token(request, settings):
+            raise token_missing()
+        program = programs.from_request(body.program.files, body.program.entry, body.program.argv)
+        run = await manager.create_program(program, body.params)
+    else:
+        assert body.lesson is not None  # RunCreate holds one or the other
+        run = await manager.create(body.lesson, body.params)
     return RunCreated(
         id=run.id,
         lesson=run.lesson,
@@ -53,7 +64,7 @@ def list_runs(manager: ManagerDep) -> list[RunPublic]:
     return [RunPublic.model_validate(run.public()) for run in reversed(manager.runs.values())]
 
 
-@router.get("/{run_id}", response_model=RunPublic, responses=error_responses(404))
+@router.get("/{run_id}", response_model=RunPublic, responses=error_responses(404, 422))
 def get_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     return RunPublic.model_validate(manager.public(run_id))
 
@@ -62,7 +73,7 @@ def get_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     "/{run_id}/stop",
     response_model=RunPublic,
     dependencies=[Presenter],
-    responses={**CONTROL, **error_responses(404, 409)},
+    responses={**CONTROL, **error_responses(404, 409, 422)},
 )
 def stop_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     return RunPublic.model_validate(manager.stop(run_id).public())
@@ -92,7 +103,7 @@ def get_process(run_id: RunId, pid: Pid, manager: ManagerDep) -> ProcessDetail:
 @router.get(
     "/{run_id}/recording",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}}, **error_responses(404)},
+    responses={200: {"content": {"application/x-ndjson": {}}}, **error_responses(404, 422)},
 )
 def get_recording(run_id: RunId, manager: ManagerDep) -> StreamingResponse:
     path, size = manager.recording_extent(run_id)  # a consistent prefix of an active run's

@@ -27,5 +27,5 @@ def test_check_transition_refuses_to_leave_an_ended_state(ended: RunState) -> No
 
 
 def test_check_transition_refuses_going_back_to_starting() -> None:
-    with pytest.raises(InvalidTransition, match="allowed: failed, finished, stopped"):
+    with pytest.raises(InvalidTransition, match="allowed: failed, finished, interrupted, stopped"):
         check_transition(RunState.RUNNING, RunState.STARTING)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+from typing import Annotated
 
 from fastapi import APIRouter
+from fastapi import Path as PathParam
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -44,8 +46,8 @@ def list_lessons() -> list[LessonPublic]:
     return all_lessons()
 
 
-@router.get("/{lesson_id}", response_model=LessonDetail, responses=error_responses(404))
-def get_lesson(lesson_id: str) -> LessonDetail:
+@router.get("/{lesson_id}", response_model=LessonDetail, responses=error_responses(404, 422))
+def get_lesson(lesson_id: Annotated[str, PathParam(max_length=64)]) -> LessonDetail:
     entry = catalog.get(lesson_id)
     if entry is None:
         raise LessonNotFound(lesson_id)

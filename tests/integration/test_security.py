@@ -341,3 +341,30 @@ def test_settings_parse_hosts_and_body_limits() -> None:
     for bad in ("api/runs=5", "/api/runs", "/api/runs=lots"):
         with pytest.raises(SettingsError):
             parse_body_limits(bad)
+
+
+# --- The OpenAPI document ----------------------------------------------------------------
+
+
+def test_openapi_documents_one_error_shape_and_each_lessons_params(server: Server) -> None:
+    doc = api(server, "GET", "/openapi.json").json()
+    assert "HTTPValidationError" not in doc["components"]["schemas"]  # FastAPI's list is gone
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            statuses = operation["responses"]
+            assert "400" in statuses, (method, path)  # the Host check answers everywhere
+            for status, answer in statuses.items():
+                if status.startswith("4"):
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+            if method != "get":
+                assert {"403", "413", "429"} <= set(statuses), (method, path)
+    variants = doc["components"]["schemas"]["RunCreate"]["oneOf"]
+    by_lesson = {
+        v["properties"]["lesson"]["const"]: v["properties"]["params"]
+        for v in variants
+        if "lesson" in v.get("properties", {})
+    }
+    lessons = api(server, "GET", "/api/lessons").json()
+    assert by_lesson == {lesson["id"]: lesson["params"] for lesson in lessons}
+    assert all(p["additionalProperties"] is False for p in by_lesson.values())

@@ -25,6 +25,9 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
 DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 CLOSE_TOO_MANY = 4429  # a WebSocket refused by the per-address limit (4000 + HTTP 429)
+# Routes that take bigger bodies than PROCVIZ_MAX_BODY: path prefix → bytes (the longest
+# prefix wins; PROCVIZ_BODY_LIMITS entries override these).
+ROUTE_BODY_LIMITS: dict[str, int] = {}
 
 # Only the app's own files: no inline script or style, no framing, no plugins.
 CSP = (
@@ -366,7 +369,8 @@ class WebSocketLimit:
 def add_to(api: Starlette, settings: Settings) -> None:
     """Install every check; ``add_middleware`` wraps, so the last added runs first."""
     api.add_middleware(WebSocketLimit, per_client=settings.max_ws_per_client)
-    api.add_middleware(BodyLimit, default=settings.max_body, per_prefix=settings.body_limits)
+    limits = {**ROUTE_BODY_LIMITS, **dict(settings.body_limits)}
+    api.add_middleware(BodyLimit, default=settings.max_body, per_prefix=limits.items())
     api.add_middleware(ControlRateLimit, rate=settings.control_rate, burst=settings.control_burst)
     api.add_middleware(OriginCheck)
     api.add_middleware(HostCheck, allowed=settings.allowed_hosts, bind_host=settings.host)

@@ -74,6 +74,10 @@ class HistorySource(Protocol):
 
     def read(self, cursor: int) -> Piece: ...
 
+    def enter(self) -> None: ...
+
+    def leave(self) -> None: ...
+
 
 class History:
     """A run's events in memory: sealed chunks and an open tail, encoded lazily once."""
@@ -113,6 +117,12 @@ class History:
         while self.chunks and self.end - self.chunks[0].first > self.max_events:
             self.dropped = self.chunks[0].first + self.chunks.pop(0).count
 
+    def enter(self) -> None:
+        pass
+
+    def leave(self) -> None:
+        pass
+
     def read(self, cursor: int) -> Piece:
         """The piece at ``cursor`` (an event index); the tail is the last piece."""
         if cursor < self._first_kept:
@@ -147,7 +157,16 @@ class RecordedHistory:
         self.path = path
         self.chunk_bytes = chunk_bytes
         self.start = 0
+        self.readers = 0
         self._cache: OrderedDict[int, Piece] = OrderedDict()
+
+    def enter(self) -> None:
+        self.readers += 1
+
+    def leave(self) -> None:
+        self.readers -= 1
+        if not self.readers:
+            self._cache.clear()  # an ended run keeps nothing of its history in memory
 
     def read(self, cursor: int) -> Piece:
         piece = self._cache.get(cursor)
@@ -349,6 +368,7 @@ class Hub:
     def attach(self) -> tuple[Viewer, list[str]]:
         """A new viewer, and what it is sent first: run state and snapshot (then ``next_history``)."""
         viewer = Viewer(self.max_pending, self.history)
+        self.history.enter()
         viewer.sent_seq = self.seq
         first = [self._run_text] if self._run_text is not None else []
         return viewer, [*first, self.snapshot()]
@@ -360,7 +380,7 @@ class Hub:
         piece = viewer.source.read(viewer.cursor)
         viewer.cursor = piece.cursor
         if piece.last:
-            viewer.source = None
+            self._stop_reading(viewer)
             viewer.live = True
             self.viewers.add(viewer)
             viewer.wake.set()  # frames may have passed while it caught up
@@ -383,7 +403,12 @@ class Hub:
 
     def leave(self, viewer: Viewer) -> None:
         self.viewers.discard(viewer)
-        viewer.source = None
+        self._stop_reading(viewer)
+
+    def _stop_reading(self, viewer: Viewer) -> None:
+        if viewer.source is not None:
+            viewer.source.leave()
+            viewer.source = None
 
     def next_messages(self, viewer: Viewer) -> list[str]:
         """What to send this viewer now: its pending events, each owed frame in its place."""

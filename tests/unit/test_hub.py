@@ -235,12 +235,17 @@ def test_hub_release_drops_history_and_later_viewers_read_the_recording(
     assert [e["data"]["line"] for e in events_of(early_sent)] == expected
 
 
-def test_hub_release_shares_pieces_read_from_disk_between_viewers(tmp_path: Path) -> None:
+def test_hub_release_shares_pieces_read_from_disk_while_viewers_read_them(tmp_path: Path) -> None:
     hub, path = recorded_hub(tmp_path, 200)
     hub.release(path)
     a, _ = hub.attach()
     b, _ = hub.attach()
     assert hub.next_history(a)[0] is hub.next_history(b)[0]
+    history = hub.history
+    assert isinstance(history, RecordedHistory) and history._cache
+    catch_up(hub, a)
+    hub.leave(b)  # gone before the end
+    assert not history._cache  # nobody reads: nothing of the run stays in memory
 
 
 def test_hub_released_history_gone_from_disk_ends_with_a_notice(tmp_path: Path) -> None:

@@ -57,18 +57,29 @@ class JsonBody(BaseModel):
 
 
 def _lesson_variants(schema: dict[str, Any]) -> None:
-    """``params`` as each lesson's own schema says, chosen by ``lesson``."""
+    """``params`` as each lesson's (or a program's) own schema says; a lesson or a program.
+
+    The other one may be absent or null, as the server reads it: ``{"program": null}``
+    alone is no run at all.
+    """
     schema["oneOf"] = [
         {
-            "properties": {"lesson": {"const": lesson_id}, "params": entry.lesson.schema()},
+            "properties": {
+                "lesson": {"const": lesson_id},
+                "program": {"type": "null"},
+                "params": entry.lesson.schema(),
+            },
             "required": ["lesson"],
         }
         for lesson_id, entry in catalog.registry().items()
     ] + [
         {
-            "properties": {"params": program_params_schema()},
+            "properties": {
+                "lesson": {"type": "null"},
+                "program": {"type": "object"},
+                "params": program_params_schema(),
+            },
             "required": ["program"],
-            "not": {"required": ["lesson"]},
         }
     ]
 

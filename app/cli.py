@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
+import shutil
+import signal
+import socket
 import sys
 import tempfile
+import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from app import __version__
 from app.settings import Settings, SettingsError
 from workers import catalog
 
@@ -39,23 +47,107 @@ def startup_lines(settings: Settings) -> list[str]:
     return lines
 
 
-def serve(settings: Settings) -> int:
+def _server(settings: Settings) -> Any:
+    """A uvicorn server for the app, with procviz's protocol limits."""
     import uvicorn
 
     from app.main import create_app
     from app.protocols import HeadLimitProtocol, RefusingWebSocketProtocol
 
-    settings = settings.with_token()
-    api = create_app(settings)
-    print("\n".join(startup_lines(settings)), flush=True)
-    uvicorn.run(
-        api,
+    config = uvicorn.Config(
+        create_app(settings),
         host=settings.host,
         port=settings.port,
         log_level="warning",
         http=HeadLimitProtocol.with_limit(settings.max_header),  # 431 over the limit
         ws=RefusingWebSocketProtocol,
     )
+    return uvicorn.Server(config)
+
+
+def serve(settings: Settings) -> int:
+    settings = settings.with_token()
+    server = _server(settings)
+    print("\n".join(startup_lines(settings)), flush=True)
+    server.run()
+    return 0
+
+
+def serve_and_open(settings: Settings, page: Callable[[Any], Awaitable[tuple[str, Any]]]) -> Any:
+    """Serve on loopback, open the browser at ``page(manager)``'s path, serve until Ctrl-C.
+
+    What ``page`` returns beside the path (a run) is returned once the server has stopped.
+    """
+    outcome: list[Any] = [None]
+
+    async def page_kept(manager: Any) -> tuple[str, Any]:
+        path, outcome[0] = await page(manager)
+        return path, outcome[0]
+
+    asyncio.run(_serve_and_open(settings, page_kept))
+    return outcome[0]
+
+
+async def _serve_and_open(
+    settings: Settings, page: Callable[[Any], Awaitable[tuple[str, Any]]]
+) -> Any:
+    settings = replace(settings, host="127.0.0.1", port=free_port()).with_token()
+    server = _server(settings)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C ends the serving, quietly
+        asyncio.get_running_loop().add_signal_handler(sig, server.handle_exit, sig, None)
+    server.capture_signals = contextlib.nullcontext
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            raise SystemExit(f"procviz: the server did not start on port {settings.port}")
+        await asyncio.sleep(0.02)
+    path, outcome = await page(server.config.app.state.manager)
+    url = f"http://127.0.0.1:{settings.port}{path}token={settings.token}"
+    print(f"procviz: opening {url}\nprocviz: serving until Ctrl-C", flush=True)
+    webbrowser.open(url)
+    await serving
+    return outcome
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_and_open(target: str, argv: list[str], params: dict[str, Any], settings: Settings) -> int:
+    from app import terminal
+
+    async def page(manager: Any) -> tuple[str, Any]:
+        run = await terminal.start(manager, target, argv, params)
+        return f"/runs/{run.id}?", run
+
+    try:
+        run = serve_and_open(settings, page)
+    except (terminal.ProgramError, terminal.ParamError, LookupError, OSError) as exc:
+        print(f"procviz: {terminal.describe(exc)}", file=sys.stderr)
+        return 2
+    return terminal.exit_status(run)
+
+
+def open_recording(path: Path, settings: Settings) -> int:
+    """Replay a recording in the page: a server of its own, on loopback, until Ctrl-C."""
+    try:
+        first = json.loads(path.open(encoding="utf-8").readline())
+    except (OSError, ValueError) as exc:
+        print(f"procviz: {path}: not a procviz recording ({exc})", file=sys.stderr)
+        return 2
+    run_id = str(first.get("run", "")) if isinstance(first, dict) else ""
+    if not run_id.replace("-", "").isalnum():
+        run_id = "opened-" + path.stem.encode().hex()[:12]
+    recordings = settings.data_dir / "recordings"
+    recordings.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, recordings / f"{run_id}.jsonl")
+
+    async def page(manager: Any) -> tuple[str, Any]:
+        return f"/runs/{run_id}?replay=1&", None
+
+    serve_and_open(settings, page)
     return 0
 
 
@@ -66,24 +158,53 @@ def lessons() -> int:
     return 0
 
 
-def run_in_terminal(lesson_id: str, params: dict[str, Any], settings: Settings) -> int:
+def run_in_terminal(
+    target: str, argv: list[str], params: dict[str, Any], settings: Settings, args: Any
+) -> int:
     from app.terminal import run_and_print
 
-    return asyncio.run(run_and_print(lesson_id, params, settings))
+    if args.open:
+        return run_and_open(target, argv, params, settings)
+    return asyncio.run(run_and_print(target, argv, params, settings, args.json, args.record))
+
+
+def _run_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "--param", action="append", type=_parse_param, default=[], metavar="NAME=VALUE"
+    )
+    parser.add_argument("--json", action="store_true", help="print every message as JSON lines")
+    parser.add_argument("--record", type=Path, metavar="FILE", help="write the recording here")
+    parser.add_argument(
+        "--open", action="store_true", help="serve on loopback and open the run in the browser"
+    )
+    return parser
+
+
+def is_script(target: str) -> bool:
+    from app.terminal import is_script as script
+
+    return script(target)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="procviz", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"procviz {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="serve the dashboard")
     p_serve.add_argument("--host")
     p_serve.add_argument("--port", type=int)
     sub.add_parser("lessons", help="list the lessons")
-    p_run = sub.add_parser("run", help="run one lesson here, printing its events")
-    p_run.add_argument("lesson")
-    p_run.add_argument(
-        "--param", action="append", type=_parse_param, default=[], metavar="NAME=VALUE"
+    p_run = sub.add_parser(
+        "run",
+        help="run a lesson or a script here, printing its events",
+        description="procviz run LESSON | SCRIPT.py [ARGS...]: options go before the target; "
+        "what follows a script is its own argv. Exit status: the program's.",
     )
+    _run_options(p_run)
+    p_run.add_argument("target", metavar="LESSON|SCRIPT")
+    p_run.add_argument("args", nargs=argparse.REMAINDER)
+    p_open = sub.add_parser("open", help="replay a recording (.jsonl) in the page")
+    p_open.add_argument("recording", type=Path)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -99,7 +220,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lessons":
         return lessons()
     settings = replace(settings, data_dir=Path(tempfile.mkdtemp(prefix="procviz-cli-")))
-    return run_in_terminal(args.lesson, dict(args.param), settings)
+    if "PROCVIZ_RUN_USER" not in os.environ:
+        # One's own program in one's own directory, as `python script.py` would run it:
+        # the switch to an unprivileged user is for a server that runs others' code.
+        settings = replace(settings, run_user=None)
+    if args.command == "open":
+        return open_recording(args.recording, settings)
+    if args.args and not is_script(args.target):
+        # A lesson has no argv: options may follow its id (procviz run zombie --param …).
+        args = _run_options(argparse.ArgumentParser(prog="procviz run")).parse_args(
+            args.args, namespace=args
+        )
+        args.args = []
+    return run_in_terminal(args.target, args.args, dict(args.param), settings, args)
 
 
 if __name__ == "__main__":

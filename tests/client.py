@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect
 
+from app.table import ProcessTable
+
 ENDED = {"finished", "stopped", "failed"}
 
 
@@ -78,18 +80,10 @@ class Messages:
 
     def frames(self) -> Iterator[dict[int, dict[str, Any]]]:
         """The process table after each snapshot or delta, as a viewer rebuilds it."""
-        table: dict[int, dict[str, Any]] = {}
+        table = ProcessTable()
         for m in self.items:
-            if m["type"] == "snapshot":
-                table = {p["pid"]: p for p in m["processes"]}
-            elif m["type"] == "delta":
-                for p in m["changed"]:
-                    table[p["pid"]] = p
-                for pid in m["removed"]:
-                    table.pop(pid, None)
-            else:
-                continue
-            yield dict(table)
+            if table.apply(m):
+                yield dict(table.processes)
 
     def records(self, pid: int) -> list[dict[str, Any]]:
         """Every sampled record of one process, in order."""

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.records import Event, ProcessRecord, event_wire, process_wire, to_wire
+from app.table import ProcessTable
 
 Message = dict[str, Any]
 # In a viewer's queue: "the frames owed so far go here", so an event that follows
@@ -293,7 +294,7 @@ class Hub:
     ) -> None:
         self.run_id = run_id
         self.chunk_bytes = chunk_bytes
-        self.processes: dict[int, Message] = {}
+        self.table = ProcessTable()  # what every viewer rebuilds from snapshot and deltas
         self.seq = 0
         self.last_delta: str | None = None
         self.history: History | RecordedHistory = History(run_id, max_history, chunk_bytes)
@@ -311,20 +312,16 @@ class Hub:
 
     # -- inputs ---------------------------------------------------------------------
 
+    @property
+    def processes(self) -> dict[int, Message]:
+        return self.table.processes
+
     def frame(self, changed: list[ProcessRecord], removed: list[int]) -> None:
-        for p in changed:
-            self.processes[p.pid] = process_wire(p)
-        for pid in removed:
-            self.processes.pop(pid, None)
+        records = [process_wire(p) for p in changed]
+        self.table.update(records, removed)
         self.seq += 1
         self.last_delta = encode(
-            to_wire(
-                self.run_id,
-                "delta",
-                seq=self.seq,
-                changed=[process_wire(p) for p in changed],
-                removed=removed,
-            )
+            to_wire(self.run_id, "delta", seq=self.seq, changed=records, removed=removed)
         )
         self._record(self.last_delta)
         for v in self.viewers:

@@ -326,6 +326,7 @@ class RunManager:
         run.ended = time.time()
         run.set_state(state)
         run.recorder.close()
+        run.hub.release(run.recorder.path)  # its history now lives on disk only
         if run.watcher is not None:
             self.keeper.forget(run.watcher.root_pid)
         if run.cgroup is not None:
@@ -399,9 +400,12 @@ class RunManager:
             run.recorder.flush()
             return run.recorder.path
         path = recordings_dir(self.settings.data_dir) / f"{run_id}.jsonl"
-        if not run_id.replace("-", "").isalnum() or not path.is_file():
-            raise RunNotFound(run_id)
-        return path
+        try:
+            if run_id.replace("-", "").isalnum() and path.is_file():
+                return path
+        except OSError:  # ENAMETOOLONG and the like: no such recording either
+            pass
+        raise RunNotFound(run_id)
 
     def recording_extent(self, run_id: str) -> tuple[Path, int]:
         """The recording and how much of it to send: up to its last complete line, even

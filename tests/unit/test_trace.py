@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.tracing import PROGRAMS, Traced, env, trace_run
+from tests.tracing import PROGRAMS, Traced, trace_run
 
 METHODS = ["fork", "spawn", "forkserver"]
 
@@ -285,29 +280,3 @@ def test_trace_subprocess_python_announced_and_its_captured_output_left_alone() 
     assert got.of("spawn", child)[0]["data"]["label"].startswith("python")
     assert got.lines(pid=got.root) == ["child said hi from a subprocess"]
     assert [e["data"]["exitcode"] for e in got.of("reap", child)] == [0]
-
-
-def test_trace_watch_stdin_ends_the_run_when_the_server_is_gone(tmp_path: Path) -> None:
-    popen = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "workers.trace.script",
-            "--watch-stdin",
-            str(PROGRAMS / "sleepy_family.py"),
-        ],
-        cwd=ROOT,
-        env=env(str(tmp_path / "nobody.sock")),
-        stdin=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        time.sleep(1)  # the fork has happened
-        assert popen.poll() is None
-        assert popen.stdin is not None
-        popen.stdin.close()  # as when the server holding the other end dies
-        assert popen.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if popen.poll() is None:
-            os.killpg(popen.pid, signal.SIGKILL)
-            popen.wait()

@@ -1,7 +1,8 @@
 """Run any Python script traced: ``python -m workers.trace.script [OPTIONS] SCRIPT [ARGS...]``.
 
-Options: ``--speed S`` (scales ``time.sleep``), ``--start-method fork|spawn|forkserver``,
-``--watch-stdin`` (the server's watchdog: stdin's end kills the run's process group).
+Options: ``--speed S`` (scales ``time.sleep``), ``--start-method fork|spawn|forkserver``.
+If the server dies, its keeper (``app.keeper``) ends the run: not this process, which
+runs the user's code and may be stopped or busy.
 
 The script runs as ``__main__`` (so spawn and forkserver children re-import it from
 its path as ``__mp_main__``, as with ``python SCRIPT``), with ``sys.argv`` =
@@ -16,9 +17,7 @@ import argparse
 import multiprocessing
 import os
 import runpy
-import signal
 import sys
-import threading
 
 from workers import trace
 from workers.trace import check, lifecycle, streams, userfiles
@@ -30,11 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workers.trace.script", description=__doc__)
     parser.add_argument("--speed", type=float, default=None, help="scale time.sleep (default 1)")
     parser.add_argument("--start-method", choices=("fork", "spawn", "forkserver"), default=None)
-    parser.add_argument(
-        "--watch-stdin",
-        action="store_true",
-        help="kill the whole process group when stdin ends (the server holding it died)",
-    )
     parser.add_argument("script")
     parser.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -55,16 +49,6 @@ def _problem(script: str) -> str | None:
     if p is not None:
         return f'procviz: syntax error in "{p.file}", line {p.line}, column {p.col}: {p.message}'
     return None
-
-
-def _watch_stdin() -> None:
-    try:
-        while os.read(0, 1024):
-            pass
-    except OSError:
-        pass
-    # The server is gone: nobody would stop or reap this run, so end it all.
-    os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 def run(script: str, args: list[str]) -> int:
@@ -101,8 +85,6 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[trace.ENV_SPEED] = str(opts.speed)
     if opts.start_method:
         multiprocessing.set_start_method(opts.start_method, force=True)
-    if opts.watch_stdin:
-        threading.Thread(target=_watch_stdin, name="procviz-watchdog", daemon=True).start()
     trace.install()  # a no-op when the bootstrap did it already
     code = run(opts.script, opts.args)
     if trace.channel() is not None:

@@ -49,6 +49,10 @@ HOOKS=()
 if [ -d /usr/share/mmdebstrap/hooks/merged-usr ]; then
     HOOKS+=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr)
 fi
+# dpkg without fsync while the chroot is made (faster; eatmydata is removed at the end).
+if [ -d /usr/share/mmdebstrap/hooks/eatmydata ]; then
+    HOOKS+=(--hook-dir=/usr/share/mmdebstrap/hooks/eatmydata)
+fi
 
 # Slim, as the official -slim images are: no docs, manuals or translations.
 DPKGOPTS=()
@@ -73,10 +77,11 @@ build_base() {
         return
     fi
     say "building $name from Debian $SUITE ($include)"
-    local started=$SECONDS tarball log
+    local started=$SECONDS tarball log slug
     mkdir -p "$PROCVIZ_DOCKER_STATE"
-    tarball="$PROCVIZ_DOCKER_STATE/base.tar"
-    log="$PROCVIZ_DOCKER_STATE/mmdebstrap.log"
+    slug="${name//[^A-Za-z0-9.]/-}"
+    tarball="$PROCVIZ_DOCKER_STATE/base-$slug.tar"
+    log="$PROCVIZ_DOCKER_STATE/mmdebstrap-$slug.log"
     if ! nice -n 10 mmdebstrap --mode=root --variant=minbase --format=tar \
         --include="$include" "${APTOPTS[@]}" "${DPKGOPTS[@]}" "${HOOKS[@]}" \
         --customize-hook="$CA_HOOK" --customize-hook="$hook" \
@@ -92,15 +97,36 @@ build_base() {
         | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 }
 
+# The two are made side by side (mostly waiting for the mirror); each fails on its own.
+# Interrupted, the jobs and what they run (mmdebstrap, docker import) are stopped by PID.
+JOBS=()
+stop_jobs() {
+    local job child
+    for job in "${JOBS[@]}"; do
+        for child in $(ps -o pid= --ppid "$job" 2>/dev/null); do kill "$child" 2>/dev/null || true; done
+        kill "$job" 2>/dev/null || true
+    done
+}
+trap 'stop_jobs; exit 130' INT
+trap 'stop_jobs; exit 143' TERM
 # Debian marks its python "externally managed" (PEP 668); the official image's python is not,
 # and the Dockerfile pip-installs into it. Apt's lists are not kept.
 build_base "$PYTHON_BASE" "ca-certificates,python3,python3-pip,python-is-python3" \
     'rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED; rm -rf "$1"/var/lib/apt/lists/*' \
-    --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]'
+    --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]' &
+PYTHON_JOB=$!
+JOBS+=("$PYTHON_JOB")
 
 # NODE_EXTRA_CA_CERTS: node trusts its own bundled CAs, not the system store, by default.
 build_base "$NODE_BASE" "ca-certificates,nodejs,npm" \
     'rm -rf "$1"/var/lib/apt/lists/*' \
     --change 'ENV LANG=C.UTF-8' \
     --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
-    --change 'CMD ["node"]'
+    --change 'CMD ["node"]' &
+NODE_JOB=$!
+JOBS+=("$NODE_JOB")
+
+failed=0
+wait "$PYTHON_JOB" || failed=1
+wait "$NODE_JOB" || failed=1
+[ "$failed" -eq 0 ] || die "a base image could not be built (above)"

@@ -108,5 +108,33 @@ stop_daemon() {
         if [ -n "$cpid" ]; then kill -KILL "$cpid" 2>/dev/null || true; fi
     fi
     wait "$pid" 2>/dev/null || true
+    # What it started (containerd, shims) names our state directory on its command line; they
+    # end with it, a moment later: wait for them, then SIGKILL any that stayed.
+    local left=()
+    for i in $(seq 1 50); do
+        mapfile -t left < <(own_leftovers)
+        [ ${#left[@]} -eq 0 ] && break
+        sleep 0.2
+    done
+    if [ ${#left[@]} -gt 0 ]; then
+        say "still running 10 s after dockerd: ${left[*]}: SIGKILL"
+        kill -KILL "${left[@]}" 2>/dev/null || true
+    fi
     say "dockerd $pid stopped"
+}
+
+# PIDs of containerd and containerd-shim processes whose command line names our state
+# directory: the ones our dockerd started, no other.
+own_leftovers() {
+    local f pid argv
+    for f in /proc/[0-9]*/cmdline; do
+        pid="${f#/proc/}"
+        pid="${pid%/cmdline}"
+        argv=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+        case "${argv%% *}" in
+            containerd | */containerd | containerd-shim* | */containerd-shim*) ;;
+            *) continue ;;
+        esac
+        if [[ "$argv" == *"$PROCVIZ_DOCKER_STATE/"* ]]; then echo "$pid"; fi
+    done
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # the hooks are run by mmdebstrap: their $1 is the chroot
 # Local stand-ins for the Dockerfile's base images, for machines that reach no image registry
 # (but do reach a Debian mirror): made from Debian bookworm packages with mmdebstrap, then
 # `docker import`ed into the daemon at DOCKER_HOST.

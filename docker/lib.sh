@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by docker/image.sh and docker/image-test.sh (sourced, not run).
 #
 # A Docker daemon to talk to: the one already reachable (DOCKER_HOST or the default socket),

@@ -56,7 +56,7 @@ from app.settings import Settings
 from app.states import RunState, check_transition
 from app.watcher import Limits, RunWatcher
 from workers import catalog, harness
-from workers.run import ENV_LIMITS
+from workers.trace.script import ENV_LIMITS
 
 WORKERS_ROOT = Path(workers.__file__).resolve().parent.parent
 BOOT_DIR = WORKERS_ROOT / "workers" / "trace" / "boot"
@@ -180,17 +180,17 @@ class RunManager:
         if entry is None:
             raise LessonNotFound(lesson_id)
         params = entry.lesson.validate(raw_params)  # raises ParamError, naming the field
-        argv = ["-m", "workers.run", lesson_id, json.dumps(params)]
-        return await self._start(lesson_id, params, None, argv)
+        if entry.directory is None:  # a harness lesson, not yet a plain script
+            argv = ["-m", "workers.run", lesson_id, json.dumps(params)]
+            return await self._start(lesson_id, params, None, argv)
+        # The lesson's own parameters are written into its code: viewers see what ran.
+        program = Program(entry=entry.entry, files=entry.program_files(params))
+        return await self._start(lesson_id, params, program, _traced(program, params))
 
     async def create_program(self, program: Program, raw_params: dict[str, Any] | None) -> Run:
         """A program of the user's own, traced with no annotation (``workers.trace``)."""
         params = validate_params(raw_params)
-        argv = ["-m", "workers.trace.script", "--speed", str(params["speed"])]
-        if params["start_method"] is not None:
-            argv += ["--start-method", params["start_method"]]
-        argv += ["--", program.entry, *program.argv]
-        return await self._start(None, params, program, argv)
+        return await self._start(None, params, program, _traced(program, params))
 
     async def _start(
         self, lesson: str | None, params: dict[str, Any], program: Program | None, argv: list[str]
@@ -426,6 +426,14 @@ class RunManager:
                 [asyncio.create_task(r.done.wait()) for r in active], timeout=timeout
             )
         self.keeper.close()
+
+
+def _traced(program: Program, params: dict[str, Any]) -> list[str]:
+    """The interpreter's arguments that run ``program`` under the tracer."""
+    argv = ["-m", "workers.trace.script", "--speed", str(params["speed"])]
+    if params["start_method"] is not None:
+        argv += ["--start-method", params["start_method"]]
+    return [*argv, "--", program.entry, *program.argv]
 
 
 def remove_leftovers() -> None:

@@ -141,6 +141,8 @@ class RunPublic(BaseModel):
     returncode: int | None = None
     stop_reason: str | None = None
     program: ProgramPublic | None = None
+    frozen: bool = False
+    frozen_seconds: float = 0.0
 
 
 class RunCreated(BaseModel):

@@ -75,6 +75,8 @@ class Settings:
     # Containing a run (issue 7): stalls, the unprivileged user runs execute as, and
     # which PROCVIZ_* variables (none are by default: the token is one) reach a run.
     stall_seconds: float = 5.0
+    # Frozen time does not count toward max_duration, up to this much per run.
+    max_frozen: float = 1800.0
     run_user: str | None = None
     pass_env: tuple[str, ...] = ()
     token: str | None = None
@@ -134,6 +136,7 @@ class Settings:
             max_recordings=get("MAX_RECORDINGS", int, d.max_recordings, 1, 100000),  # type: ignore[arg-type]
             stop_grace=get("STOP_GRACE", float, d.stop_grace, 0.1, 60),  # type: ignore[arg-type]
             stall_seconds=get("STALL_SECONDS", float, d.stall_seconds, 0.5, 3600),  # type: ignore[arg-type]
+            max_frozen=get("MAX_FROZEN", float, d.max_frozen, 0, 86400),  # type: ignore[arg-type]
             run_user=run_user_from(env.get("PROCVIZ_RUN_USER")),
             pass_env=tuple(
                 n.strip() for n in env.get("PROCVIZ_PASS_ENV", "").split(",") if n.strip()

@@ -96,6 +96,10 @@ class RunWatcher:
         # PIDs the presenter signalled (appended from the event loop's thread).
         self._signalled: set[int] = set()
         self._stalled_by: str | None = None
+        # Freeze: wanted (set from the event loop's thread) and in effect (this thread).
+        self._freeze_wanted = False
+        self.frozen_since: float | None = None
+        self.frozen_seconds = 0.0
         self._last_progress = time.monotonic()
         self._cpu_total = 0.0
         self._wake_r, self._wake_w = os.pipe()
@@ -110,6 +114,17 @@ class RunWatcher:
         if self._stop_requested is None:
             self._stop_requested = reason
         self._wake()
+
+    def request_freeze(self, frozen: bool) -> None:
+        """Freeze (SIGSTOP every process of the run) or thaw it (SIGCONT), on this thread."""
+        self._freeze_wanted = frozen
+        self._wake()
+
+    def frozen_total(self, now: float | None = None) -> float:
+        """Seconds the run has been frozen so far (the current freeze included)."""
+        now = time.monotonic() if now is None else now
+        current = now - self.frozen_since if self.frozen_since is not None else 0.0
+        return self.frozen_seconds + current
 
     def note_signal(self, pid: int) -> None:
         """The presenter signalled ``pid``: if it dies of it, watch for a stalled run."""
@@ -144,6 +159,8 @@ class RunWatcher:
                 now = time.monotonic()
                 if self._stop_requested and self._stop is None:
                     self._begin_stop(self._stop_requested)
+                elif self._freeze_wanted != (self.frozen_since is not None):
+                    self._apply_freeze(self._freeze_wanted, now)
                 if now >= next_scan:
                     for pid in self.sampler.scan(time.time()):
                         self._on_found(pid)
@@ -413,10 +430,23 @@ class RunWatcher:
         self._stop = _Stop(self._stop_requested, kill_at=time.monotonic(), killed=True)
         self._signal_all(signal.SIGKILL)
 
+    def _apply_freeze(self, frozen: bool, now: float) -> None:
+        if frozen:
+            # The group signal also reaches a process being forked; a new one cannot
+            # start while every process that could start it is stopped.
+            self._signal_all(signal.SIGSTOP)
+            self.frozen_since = now
+            self._emit(self.root_pid, "freeze", frozen=True)
+        else:
+            self.frozen_seconds = self.frozen_total(now)
+            self.frozen_since = None
+            self._signal_all(signal.SIGCONT)
+            self._emit(self.root_pid, "freeze", frozen=False, seconds=round(self.frozen_seconds, 3))
+
     def _check_stall(self, now: float) -> None:
         cpu = sum(m.last.cpu_seconds for m in self.sampler.members.values() if m.last)
-        if cpu != self._cpu_total:
-            self._cpu_total, self._last_progress = cpu, now
+        if cpu != self._cpu_total or self.frozen_since is not None:
+            self._cpu_total, self._last_progress = cpu, now  # a frozen run is not stalled
         if self._stalled_by is None or self._stop is not None:
             return
         if now - self._last_progress < self.limits.stall_seconds:
@@ -430,6 +460,8 @@ class RunWatcher:
         self._begin_stop(self._stop_requested)
 
     def _begin_stop(self, reason: str) -> None:
+        if self.frozen_since is not None:
+            self._apply_freeze(False, time.monotonic())  # a stop thaws: TERM needs a CONT
         self._stop = _Stop(reason, kill_at=time.monotonic() + self.limits.stop_grace)
         self._signal_all(signal.SIGTERM)
         self._signal_all(signal.SIGCONT)  # a stopped process acts on TERM only once continued

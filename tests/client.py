@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -144,3 +146,23 @@ def run_lesson(
     got = collect(server, run["id"], timeout)
     assert got.states()[-1] == "finished", got.states()
     return got
+
+
+def presenter_token(server: Server, log: Path) -> str:
+    """The token a loopback server generated and printed in its presenter URL."""
+    found = re.search(r"\?token=(\S+)", log.read_text())
+    assert found, "the server printed no presenter URL"
+    return found.group(1)
+
+
+def log_of(server: Server) -> Path:
+    port = server.base.rsplit(":", 1)[1]
+    return next(Path(server.data_dir).parent.glob(f"server-{port}.log"))
+
+
+def start_program(
+    server: Server, files: dict[str, str], token: str | None, **params: object
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = {"program": {"files": files, "entry": next(iter(files))}, "params": params}
+    return api(server, "POST", "/api/runs", json=body, headers=headers)

@@ -7,8 +7,11 @@ import math
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from workers.lessons.params import substitute
 
 START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -37,6 +40,8 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     enum: tuple[str, ...] | None = None
+    # The module-level variable of the lesson's main.py that holds this value (default: name).
+    variable: str | None = None
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -138,26 +143,63 @@ class Lesson:
         }
 
 
+# Beside a lesson's script, not part of the program that runs.
+METADATA = "lesson.py"
+_NOT_FILES = {METADATA, "__init__.py"}
+
+
 @dataclass(frozen=True)
-class LessonModule:
+class LessonEntry:
+    """A built-in lesson: its metadata and the files of its program (``directory``)."""
+
     lesson: Lesson
-    main: Callable[[dict[str, Any]], None]
-    module: ModuleType
+    module: ModuleType  # the one that defines ``LESSON`` (``lesson.py`` beside the script)
+    directory: Path | None = None
+    entry: str = "main.py"
+    # The harness path of a lesson not yet a plain script (``workers.run``).
+    main: Callable[[dict[str, Any]], None] | None = None
+
+    def files(self) -> dict[str, str]:
+        """The program as it is shipped: {relative name: text}, the entry among them."""
+        if self.directory is None:
+            return {}
+        return {
+            path.name: path.read_text(encoding="utf-8")
+            for path in sorted(self.directory.iterdir())
+            if path.is_file() and path.name not in _NOT_FILES and path.suffix != ".pyc"
+        }
+
+    def program_files(self, params: Mapping[str, Any]) -> dict[str, str]:
+        """The files with the lesson's own parameters written into the entry's code."""
+        files = self.files()
+        values = {p.variable or p.name: params[p.name] for p in self.lesson.params}
+        files[self.entry] = substitute(files[self.entry], values)
+        return files
 
 
-def _discover() -> dict[str, LessonModule]:
+LessonModule = LessonEntry  # the name the harness lessons knew
+
+
+def _discover() -> dict[str, LessonEntry]:
     from workers import lessons
 
-    found: dict[str, LessonModule] = {}
+    found: dict[str, LessonEntry] = {}
     for info in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda i: i.name):
+        if info.ispkg:
+            module = importlib.import_module(f"workers.lessons.{info.name}.lesson")
+            lesson = getattr(module, "LESSON", None)
+            if isinstance(lesson, Lesson):
+                directory = Path(lessons.__path__[0]) / info.name
+                found[lesson.id] = LessonEntry(lesson, module, directory)
+            continue
         module = importlib.import_module(f"workers.lessons.{info.name}")
         lesson = getattr(module, "LESSON", None)
         if isinstance(lesson, Lesson):
-            found[lesson.id] = LessonModule(lesson, module.main, module)
+            found[lesson.id] = LessonEntry(lesson, module, main=module.main)
     return found
 
 
-_registry: dict[str, LessonModule] | None = None
+_registry: dict[str, LessonEntry] | None = None
 
 # Lecture order, so the list reads like the course.
 ORDER = (
@@ -176,7 +218,7 @@ ORDER = (
 )
 
 
-def registry() -> dict[str, LessonModule]:
+def registry() -> dict[str, LessonEntry]:
     global _registry
     if _registry is None:
         found = _discover()
@@ -185,5 +227,5 @@ def registry() -> dict[str, LessonModule]:
     return _registry
 
 
-def get(lesson_id: str) -> LessonModule | None:
+def get(lesson_id: str) -> LessonEntry | None:
     return registry().get(lesson_id)

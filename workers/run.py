@@ -33,7 +33,7 @@ def apply_limits(raw: str) -> None:
 
 def run(lesson_id: str, raw_params: dict[str, object]) -> int:
     entry = catalog.get(lesson_id)
-    if entry is None:
+    if entry is None or entry.main is None:
         print(f"unknown lesson {lesson_id!r}; known: {', '.join(catalog.registry())}")
         return 2
     try:

@@ -80,6 +80,28 @@ def stop_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
 
 
 @router.post(
+    "/{run_id}/freeze",
+    response_model=RunPublic,
+    dependencies=[Presenter],
+    responses={**CONTROL, **error_responses(404, 409)},
+)
+def freeze_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
+    """Freeze the run: SIGSTOP to every process (the tree shows T); clocks go on."""
+    return RunPublic.model_validate(manager.freeze(run_id, True).public())
+
+
+@router.post(
+    "/{run_id}/thaw",
+    response_model=RunPublic,
+    dependencies=[Presenter],
+    responses={**CONTROL, **error_responses(404, 409)},
+)
+def thaw_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
+    """Thaw a frozen run: SIGCONT to every process."""
+    return RunPublic.model_validate(manager.freeze(run_id, False).public())
+
+
+@router.post(
     "/{run_id}/signal",
     response_model=SignalSent,
     dependencies=[Presenter],

@@ -205,7 +205,26 @@ def test_producer_consumer_fills_the_buffer_and_consumes_every_item_once(
 
 
 def success_lines(got: Messages) -> list[dict[str, Any]]:
-    return [e for e in got.events("stdout") if "success" in e["data"]["line"]]
+    return [e for e in got.events("stdout") if re.fullmatch(r"用户\d+买票成功", e["data"]["line"])]
+
+
+def buyers_by_number(got: Messages, buyers: list[int]) -> dict[int, int]:
+    """Each buyer's number as it printed it (``用户3在查票 …``), by pid."""
+    numbers = {}
+    for pid in buyers:
+        (line,) = [line for line in got.lines(pid) if "在查票" in line]
+        found = re.fullmatch(r"用户(\d+)在查票 当前余票为:(\d+)", line)
+        assert found, line
+        numbers[pid] = int(found.group(1))
+    return numbers
+
+
+def assert_every_buyer_searched_then_bought_or_failed(got: Messages, buyers: list[int]) -> None:
+    """Ten processes, numbered 0–9 in their prints; each checked, then won or lost, once."""
+    numbers = buyers_by_number(got, buyers)
+    assert sorted(numbers.values()) == list(range(len(buyers)))
+    for pid, i in numbers.items():
+        assert got.lines(pid)[1:] in ([f"用户{i}买票成功"], [f"用户{i}买票失败"]), got.lines(pid)
 
 
 @pytest.mark.parametrize("start_method", START_METHODS)
@@ -216,27 +235,35 @@ def test_ticket_race_with_lock_sells_the_one_ticket_exactly_once(
         server, "ticket-race", {"speed": 5, "start_method": start_method, "lock": True}
     )
     assert lesson_result(got) == {"tickets_at_start": 1, "sold": 1, "tickets_left": 0, "lock": True}
-    buyers = pids_named(got, "buyer-")
+    root = got.root_pid()
+    buyers = pids_named(got, "Process-")
     assert len(buyers) == 10
-    assert_children_of(got, buyers, got.root_pid())
-    # The file went from 1 to 0 once, written by the one buyer who printed success.
-    assert [v for _, v in values(got, "tickets")] == [1, 0]
+    assert_children_of(got, buyers, root)
+    assert_every_buyer_searched_then_bought_or_failed(got, buyers)
     (success,) = success_lines(got)
-    assert values(got, "bought") == [(success["pid"], True)]
-    # Mutual exclusion seen from outside: each buyer holds the lock in turn, never two.
-    lock = values(got, "lock")
-    assert len(lock) == 2 * len(buyers)
-    for (took, holding), (gave, released) in zip(lock[::2], lock[1::2], strict=True):
-        assert (holding, released) == ("holding", "released")
-        assert took == gave
-    assert {pid for pid, _ in lock} == set(buyers)
-    assert_exited_cleanly(got, buyers)
+    # The one success went into the queue ``sold``: its depth went to 1 and no further.
+    assert success["pid"] in buyers
+    assert max(e["data"]["depth"] for e in got.events("queue") if e["data"]["name"] == "sold") == 1
+    # Mutual exclusion seen from outside: each buyer holds the lock ``mutex`` in turn, never two.
+    lock = [e for e in got.events("sync") if e["data"]["name"] == "mutex"]
+    assert [e["data"]["op"] for e in lock] == ["acquire", "release"] * len(buyers)
+    for took, gave in zip(lock[::2], lock[1::2], strict=True):
+        assert took["pid"] == gave["pid"]
+        assert (took["data"]["holders"], gave["data"]["holders"]) == (1, 0)
+    assert sorted(e["pid"] for e in lock[::2]) == buyers
+    # The buyer holding the lock when the first sale was printed is the one who sold.
+    first = got.items.index(success)
+    holder = [e["pid"] for e in lock[::2] if got.items.index(e) < first][-1]
+    assert holder == success["pid"]
+    assert got.lines(root) == ["一共卖出1张票 还剩0张"]
+    assert_exited_cleanly(got, [*buyers, root])
 
 
 @pytest.mark.parametrize("start_method", START_METHODS)
 def test_ticket_race_without_lock_oversells(server: Server, start_method: str) -> None:
+    # At speed 1 each buyer's network delay (1–3 s) outlasts the others' start-up.
     got = run_lesson(
-        server, "ticket-race", {"speed": 5, "start_method": start_method, "lock": False}
+        server, "ticket-race", {"speed": 1, "start_method": start_method, "lock": False}
     )
     result = lesson_result(got)
     assert result["sold"] > 1, result
@@ -245,17 +272,31 @@ def test_ticket_race_without_lock_oversells(server: Server, start_method: str) -
         "tickets_left": 0,
         "lock": False,
     }
-    buyers = pids_named(got, "buyer-")
+    root = got.root_pid()
+    buyers = pids_named(got, "Process-")
+    assert len(buyers) == 10
+    assert_every_buyer_searched_then_bought_or_failed(got, buyers)
     # Every seller had read 1 and wrote 0: several "last" tickets sold from one.
     sellers = [e["pid"] for e in success_lines(got)]
     assert len(sellers) == len(set(sellers)) == result["sold"]
     assert set(sellers) <= set(buyers)
-    assert sorted(pid for pid, _ in values(got, "bought")) == sorted(sellers)
-    tickets = values(got, "tickets")
-    assert tickets[0] == (got.root_pid(), 1)
-    assert sorted(tickets[1:]) == sorted((pid, 0) for pid in sellers)
-    assert values(got, "lock") == []
-    assert_exited_cleanly(got, buyers)
+    sold = [e["data"]["depth"] for e in got.events("queue") if e["data"]["name"] == "sold"]
+    assert max(sold) == result["sold"]
+    assert [e for e in got.events("sync") if e["data"]["name"] == "mutex"] == []
+    assert got.lines(root) == [f"一共卖出{result['sold']}张票 还剩0张"]
+    assert_exited_cleanly(got, [*buyers, root])
+
+
+def test_ticket_race_parameters_are_values_in_the_code_that_ran(server: Server) -> None:
+    params = {"speed": 20, "buyers": 3, "tickets": 2, "lock": True}
+    got = run_lesson(server, "ticket-race", params)
+    assert lesson_result(got) == {"tickets_at_start": 2, "sold": 2, "tickets_left": 0, "lock": True}
+    assert len(pids_named(got, "Process-")) == 3
+    run_id = next(m["run"] for m in got.items if m["type"] == "run")
+    program = api(server, "GET", f"/api/runs/{run_id}").json()["program"]
+    code = program["files"]["main.py"]
+    assert "tickets = 2  #" in code and "buyers = 3  #" in code and "use_lock = True  #" in code
+    assert program["files"]["data.json"] == '{"ticket_num": 1}\n'
 
 
 # 多进程实现TCP并发 ------------------------------------------------------------------

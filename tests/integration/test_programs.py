@@ -5,17 +5,15 @@ bounded, contained (a fork bomb, a root that ignores SIGTERM), and traced with n
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.client import Server, api, collect, wait_state
+from tests.client import Server, api, collect, log_of, presenter_token, start_program, wait_state
 from tests.conftest import ROOT, run_processes
 
 pytestmark = pytest.mark.integration
@@ -46,26 +44,6 @@ if __name__ == "__main__":
     while True:
         time.sleep(0.1)
 """
-
-
-def presenter_token(server: Server, log: Path) -> str:
-    """The token a loopback server generated and printed in its presenter URL."""
-    found = re.search(r"\?token=(\S+)", log.read_text())
-    assert found, "the server printed no presenter URL"
-    return found.group(1)
-
-
-def log_of(server: Server) -> Path:
-    port = server.base.rsplit(":", 1)[1]
-    return next(Path(server.data_dir).parent.glob(f"server-{port}.log"))
-
-
-def start_program(
-    server: Server, files: dict[str, str], token: str | None, **params: object
-) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = {"program": {"files": files, "entry": next(iter(files))}, "params": params}
-    return api(server, "POST", "/api/runs", json=body, headers=headers)
 
 
 def test_a_program_needs_the_token_even_on_loopback(make_server: Callable[..., Server]) -> None:

@@ -1,7 +1,8 @@
 """Run any Python script traced: ``python -m workers.trace.script [OPTIONS] SCRIPT [ARGS...]``.
 
 Options: ``--speed S`` (scales ``time.sleep``), ``--start-method fork|spawn|forkserver``.
-If the server dies, its keeper (``app.keeper``) ends the run: not this process, which
+Before the script runs this process applies the run's resource limits
+(``PROCVIZ_LIMITS``), which every process of the run inherits. If the server dies, its keeper (``app.keeper``) ends the run: not this process, which
 runs the user's code and may be stopped or busy.
 
 The script runs as ``__main__`` (so spawn and forkserver children re-import it from
@@ -14,8 +15,10 @@ script, before anything runs.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
+import resource
 import runpy
 import sys
 
@@ -23,6 +26,17 @@ from workers import trace
 from workers.trace import check, lifecycle, streams, userfiles
 
 USAGE_ERROR = 2
+ENV_LIMITS = "PROCVIZ_LIMITS"  # JSON: {"RLIMIT_AS": bytes, ...}
+
+
+def apply_limits(raw: str) -> None:
+    """The run's limits, soft and hard alike (the program cannot raise them again)."""
+    for name, value in json.loads(raw).items():
+        which = getattr(resource, name)
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +87,9 @@ def run(script: str, args: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    limits = os.environ.pop(ENV_LIMITS, None)
+    if limits:
+        apply_limits(limits)
     opts = _parser().parse_args(argv)
     problem = _problem(opts.script)
     if problem is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import io
+import json
 import os
 import sys
 import threading
@@ -17,6 +19,10 @@ ENV_STDIO = "PROCVIZ_STDIO"
 
 # A datagram must fit the socket's buffer; longer lines are cut, visibly.
 MAX_LINE = 4000
+
+# A lesson's punch line: ``print('RESULT', {...})`` (a dict literal or JSON) on stdout is
+# its ``result`` event; run with plain ``python`` it is just a line.
+RESULT_MARK = "RESULT "
 
 
 class TaggedStream(io.TextIOBase):
@@ -64,6 +70,10 @@ class TaggedStream(io.TextIOBase):
         # What the program changed before printing is reported before the line.
         self._before_line()
         events.coalescer.flush(everything=True)  # the state the program saw when it printed
+        keys = result_of(line) if self.kind == "stdout" else None
+        if keys is not None:
+            events.send({"pid": os.getpid(), "kind": "result", "t": time.time(), "data": keys})
+            return
         events.send(_line_event(self.kind, line))
 
     def after_fork(self) -> None:
@@ -71,6 +81,23 @@ class TaggedStream(io.TextIOBase):
         # of the parent would never be released in the child.
         self._lock = threading.Lock()
         self._buffer = ""
+
+
+def result_of(line: str) -> dict[str, Any] | None:
+    """The keys of a ``RESULT {...}`` line, or None for any other line."""
+    if not line.startswith(RESULT_MARK):
+        return None
+    text = line[len(RESULT_MARK) :].strip()
+    try:
+        keys = json.loads(text)
+    except ValueError:
+        try:
+            keys = ast.literal_eval(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return None
+    if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys):
+        return None
+    return keys
 
 
 def _line_event(kind: str, line: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from app.lessons import LessonStore
 from app.runs import RunManager
 from app.settings import Settings
 
@@ -52,6 +53,17 @@ def require_presenter(
         raise token_missing()
 
 
+def require_token(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    """Code that will run (a program, a saved lesson) needs the token, also on loopback."""
+    if not has_token(request, settings):
+        raise token_missing()
+
+
+def get_lessons(request: Request) -> LessonStore:
+    store: LessonStore = request.app.state.lessons
+    return store
+
+
 def token_missing() -> HTTPException:
     return HTTPException(
         status_code=401,
@@ -66,4 +78,6 @@ def token_missing() -> HTTPException:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ManagerDep = Annotated[RunManager, Depends(get_manager)]
+LessonsDep = Annotated[LessonStore, Depends(get_lessons)]
 Presenter = Depends(require_presenter)
+TokenAlways = Depends(require_token)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from app.lessons import LessonExists, LessonReadOnly
 from app.programs import ProgramError, ProgramTooLarge
 from app.runs import LessonNotFound, NotAMember, RunEnded, RunNotFound, TooManyRuns
 from workers.catalog import ParamError
@@ -105,6 +106,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RunEnded)
     async def run_ended(_: Request, exc: RunEnded) -> Response:
+        return answer(409, "id", str(exc))
+
+    @app.exception_handler(LessonExists)
+    async def lesson_exists(_: Request, exc: LessonExists) -> Response:
+        return answer(409, "id", str(exc))
+
+    @app.exception_handler(LessonReadOnly)
+    async def lesson_read_only(_: Request, exc: LessonReadOnly) -> Response:
         return answer(409, "id", str(exc))
 
     @app.exception_handler(TooManyRuns)

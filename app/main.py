@@ -12,6 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 import app
 from app import errors, security
+from app.importmap import ImportMap
+from app.lessons import LessonStore
 from app.reaper import become_subreaper
 from app.routes import health, lessons, pages, recordings, runs, ws
 from app.runs import RunManager
@@ -42,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     api.state.settings = settings
     api.state.manager = manager
+    api.state.lessons = LessonStore(settings.data_dir / "lessons")
     root = web_root()
+    api.state.importmap = importmap = ImportMap.build(root / "node_modules")
     api.state.templates = Jinja2Templates(directory=root / "templates")
     api.mount("/static", StaticFiles(directory=root / "static", check_dir=False), name="static")
     api.mount(
@@ -51,5 +55,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, lessons, runs, recordings, ws, pages):
         api.include_router(module.router)
     errors.install(api)
-    security.add_to(api, settings)
+    security.add_to(api, settings, script_hashes=[importmap.csp_hash])
     return api

@@ -207,11 +207,39 @@ class LessonPublic(BaseModel):
     punchline: dict[str, str]
     result_keys: list[str]
     params: dict[str, Any]
+    builtin: bool = True  # False: a lesson of the user's own (GET/PUT/DELETE /api/lessons/{id})
 
 
 class LessonDetail(LessonPublic):
-    source: str
+    source: str  # the entry file's text
     source_html: str
+    files: dict[str, str] = Field(default_factory=dict)  # the program: name → text
+    entry: str = "main.py"
+
+
+class LessonTitle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    en: str | None = Field(default=None, max_length=200)
+    zh: str | None = Field(default=None, max_length=200)
+
+
+class LessonUpdate(JsonBody):
+    """A lesson of the user's own: its program (checked as a run's) and an optional title."""
+
+    title: LessonTitle | None = None
+    files: dict[str, str] = Field(
+        examples=[{"main.py": "print('hello')", "data.json": '{"ticket_num": 1}'}]
+    )
+    entry: str | None = Field(default=None, max_length=200, examples=["main.py"])
+
+
+class LessonCreate(LessonUpdate):
+    """As an update; the id is given or made from the title."""
+
+    id: str | None = Field(
+        default=None, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["my-tickets"]
+    )
 
 
 class ErrorDetail(BaseModel):
@@ -228,7 +256,7 @@ ERROR_TEXT = {
     401: "the presenter token is required (control beyond loopback, or a configured token)",
     403: "a cross-site request: the Origin or Sec-Fetch-Site header names another site",
     404: "no such run, lesson or process",
-    409: "the run has already ended",
+    409: "the run has already ended; or a lesson of that id exists, or is built in (read-only)",
     413: "the request body is over the limit",
     422: "invalid input; `field` names what to fix",
     429: "too many control requests from this address (see Retry-After), or too many runs",

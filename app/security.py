@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -29,14 +30,24 @@ CLOSE_TOO_MANY = 4429  # a WebSocket refused by the per-address limit (4000 + HT
 # prefix wins; PROCVIZ_BODY_LIMITS entries override these).
 ROUTE_BODY_LIMITS: dict[str, int] = {}
 
-# Only the app's own files: no inline script or style, no framing, no plugins.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
+# Where SecurityHeaders leaves this response's style nonce for the page (see csp_nonce).
+NONCE_KEY = "procviz.csp_nonce"
+
+
+def csp(script_hashes: Iterable[str] = (), style_nonce: str | None = None) -> str:
+    """Only the app's own files: no inline script but the hashed ones (the import map), no
+    inline style but what carries this response's nonce (the editor's), no framing."""
+    script = " ".join(("'self'", *script_hashes))
+    style = "'self'" + (f" 'nonce-{style_nonce}'" if style_nonce else "")
+    return (
+        f"default-src 'self'; script-src {script}; style-src {style}; "
+        "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+CSP = csp()
 SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),  # the presenter URL's token stays on the page
     (b"x-frame-options", b"DENY"),
@@ -100,21 +111,30 @@ async def refuse(
         await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
 
 
-class SecurityHeaders:
-    """CSP, nosniff, no-referrer and no framing on every HTTP answer."""
+def csp_nonce(scope: Scope) -> str:
+    """This response's style nonce (CodeMirror gives it to the styles it injects)."""
+    return str(scope.get(NONCE_KEY, ""))
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """CSP (a fresh style nonce per answer), nosniff, no-referrer and no framing on every HTTP
+    answer."""
+
+    def __init__(self, app: ASGIApp, script_hashes: Iterable[str] = ()) -> None:
         self.app = app
+        self.script_hashes = tuple(script_hashes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        nonce = scope[NONCE_KEY] = secrets.token_urlsafe(18)
+        policy = (b"content-security-policy", csp(self.script_hashes, nonce).encode())
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", ())}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                extra = [(k, v) for k, v in (policy, *SECURITY_HEADERS) if k not in present]
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
@@ -366,7 +386,7 @@ class WebSocketLimit:
         await send({"type": "websocket.close", "code": CLOSE_TOO_MANY, "reason": reason})
 
 
-def add_to(api: Starlette, settings: Settings) -> None:
+def add_to(api: Starlette, settings: Settings, script_hashes: Iterable[str] = ()) -> None:
     """Install every check; ``add_middleware`` wraps, so the last added runs first."""
     api.add_middleware(WebSocketLimit, per_client=settings.max_ws_per_client)
     limits = {**ROUTE_BODY_LIMITS, **dict(settings.body_limits)}
@@ -374,4 +394,4 @@ def add_to(api: Starlette, settings: Settings) -> None:
     api.add_middleware(ControlRateLimit, rate=settings.control_rate, burst=settings.control_burst)
     api.add_middleware(OriginCheck)
     api.add_middleware(HostCheck, allowed=settings.allowed_hosts, bind_host=settings.host)
-    api.add_middleware(SecurityHeaders)
+    api.add_middleware(SecurityHeaders, script_hashes=script_hashes)

@@ -83,9 +83,13 @@ class Settings:
     # Safe in front of a hall (issue 8): hosts, input bounds, per-client limits.
     allowed_hosts: tuple[str, ...] = ()
     max_body: int = 64 * 1024
-    # A program's files (up to 1 MiB of text, escaped in JSON) come in POST /api/runs;
-    # the runs' other routes keep the control API's limit.
-    body_limits: tuple[tuple[str, int], ...] = (("/api/runs/", 64 * 1024), ("/api/runs", 3 << 20))
+    # A program's files (up to 1 MiB of text, escaped in JSON) come in POST /api/runs and
+    # in a saved lesson (/api/lessons); the runs' other routes keep the control API's limit.
+    body_limits: tuple[tuple[str, int], ...] = (
+        ("/api/runs/", 64 * 1024),
+        ("/api/runs", 3 << 20),
+        ("/api/lessons", 3 << 20),
+    )
     max_header: int = 64 * 1024
     control_rate: float = 20.0
     control_burst: int = 40

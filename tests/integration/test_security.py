@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
 import time
@@ -166,7 +168,11 @@ def test_security_headers_on_every_answer(server: Server, path: str) -> None:
     r = api(server, "GET", path)
     assert r.status_code == 200
     csp = {d.split()[0]: d.split()[1:] for d in r.headers["content-security-policy"].split("; ")}
-    assert csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
+    # 'self', the import map's hash (the one inline script), this answer's style nonce.
+    assert csp["script-src"][0] == "'self'" and csp["script-src"][1].startswith("'sha256-")
+    assert len(csp["script-src"]) == 2
+    assert csp["style-src"][0] == "'self'" and csp["style-src"][1].startswith("'nonce-")
+    assert len(csp["style-src"]) == 2
     assert csp["connect-src"] == ["'self'"] and csp["frame-ancestors"] == ["'none'"]
     assert csp["img-src"] == ["'self'", "data:", "blob:"]
     assert r.headers["x-content-type-options"] == "nosniff"
@@ -174,12 +180,28 @@ def test_security_headers_on_every_answer(server: Server, path: str) -> None:
 
 
 def test_page_has_no_inline_script_style_or_handler(server: Server) -> None:
-    html = api(server, "GET", "/").text
+    r = api(server, "GET", "/")
+    html = r.text
     for tag in html.split("<script")[1:]:
-        opening = tag.split(">", 1)[0]
+        opening, rest = tag.split(">", 1)
+        if opening == ' type="importmap"':  # allowed by its hash, and only by it
+            text = rest.split("</script>", 1)[0]
+            digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in r.headers["content-security-policy"]
+            continue
         assert "src=" in opening or 'type="application/json"' in opening, opening
     assert "<style" not in html and " style=" not in html
     assert not any(f" on{event}=" in html for event in ("click", "load", "error", "submit"))
+
+
+def test_style_nonce_is_new_on_every_answer_and_given_to_the_page(server: Server) -> None:
+    nonces = []
+    for _ in range(3):
+        r = api(server, "GET", "/")
+        nonce = r.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
+        assert f'<meta name="csp-nonce" content="{nonce}">' in r.text
+        nonces.append(nonce)
+    assert len(set(nonces)) == 3 and all(len(n) >= 22 for n in nonces)
 
 
 # --- Bounded input -----------------------------------------------------------------------
@@ -366,5 +388,5 @@ def test_openapi_documents_one_error_shape_and_each_lessons_params(server: Serve
         if "const" in v["properties"].get("lesson", {})  # the others: programs of one's own
     }
     lessons = api(server, "GET", "/api/lessons").json()
-    assert by_lesson == {lesson["id"]: lesson["params"] for lesson in lessons}
+    assert by_lesson == {lesson["id"]: lesson["params"] for lesson in lessons if lesson["builtin"]}
     assert all(p["additionalProperties"] is False for p in by_lesson.values())

@@ -83,7 +83,7 @@ def stop_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     "/{run_id}/freeze",
     response_model=RunPublic,
     dependencies=[Presenter],
-    responses={**CONTROL, **error_responses(404, 409)},
+    responses={**CONTROL, **error_responses(404, 409, 422)},
 )
 def freeze_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     """Freeze the run: SIGSTOP to every process (the tree shows T); clocks go on."""
@@ -94,7 +94,7 @@ def freeze_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     "/{run_id}/thaw",
     response_model=RunPublic,
     dependencies=[Presenter],
-    responses={**CONTROL, **error_responses(404, 409)},
+    responses={**CONTROL, **error_responses(404, 409, 422)},
 )
 def thaw_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     """Thaw a frozen run: SIGCONT to every process."""

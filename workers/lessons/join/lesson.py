@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from multiprocessing import Process
-from typing import Any
-
 from workers.catalog import Lesson, Param
-from workers.harness import result, sleep, value
 
 LESSON = Lesson(
     id="join",
@@ -43,43 +38,3 @@ LESSON = Lesson(
         ),
     ),
 )
-
-
-def task(name: str, n: int) -> None:
-    print(f"{name} is running")
-    sleep(n)
-    print(f"{name} is over")
-
-
-def main(params: dict[str, Any]) -> None:
-    count = params["children"]
-
-    value("phase", "serial: start + join one by one")
-    start = time.monotonic()
-    for i in range(1, count + 1):
-        p = Process(target=task, args=(f"serial-{i}", i), name=f"serial-{i}")
-        p.start()
-        p.join()  # wait for this child before starting the next one
-    serial_seconds = time.monotonic() - start
-    print(f"主 serial: {serial_seconds:.2f} s (the sum of the sleeps)")
-
-    value("phase", "parallel: start all, then join all")
-    start = time.monotonic()
-    p_list = []
-    for i in range(1, count + 1):
-        p = Process(target=task, args=(f"parallel-{i}", i), name=f"parallel-{i}")
-        p.start()
-        p_list.append(p)
-    for p in p_list:
-        p.join()  # all children already run side by side
-    parallel_seconds = time.monotonic() - start
-    print(f"主 parallel: {parallel_seconds:.2f} s (the longest sleep)")
-
-    value("phase", "done")
-    result(serial_seconds=round(serial_seconds, 3), parallel_seconds=round(parallel_seconds, 3))
-
-
-if __name__ == "__main__":
-    from workers.run import standalone
-
-    standalone("join")

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import time
-from multiprocessing import Process
-from multiprocessing.connection import wait
-from typing import Any
-
 from workers.catalog import Lesson, Param
-from workers.harness import result, sleep
 
 LESSON = Lesson(
     id="zombie",
@@ -41,41 +34,3 @@ LESSON = Lesson(
         ),
     ),
 )
-
-
-def task(name: str) -> None:
-    print(f"{name} is running")
-    print(f"{name} is over")
-
-
-def exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # a zombie still exists: it has a PID and an exit status
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def main(params: dict[str, Any]) -> None:
-    p = Process(target=task, args=("jason",))
-    p.start()
-    wait([p.sentinel])  # the child has exited; nobody has reaped it yet
-    exited = time.monotonic()
-    pid = p.pid
-    assert pid is not None
-    print(f"child {pid} has exited; the parent sleeps without join()")
-    sleep(params["parent_sleep"])
-    before_join = exists(pid)
-    p.join()  # waitpid(): the parent reaps its zombie child
-    zombie_seconds = time.monotonic() - exited
-    print(f"joined: child {p.pid} exit code {p.exitcode}")
-    result(
-        zombie_seconds=round(zombie_seconds, 3),
-        reaped_by_join=before_join and not exists(pid),
-    )
-
-
-if __name__ == "__main__":
-    from workers.run import standalone
-
-    standalone("zombie")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from multiprocessing import Process, Queue
-from typing import Any
-
 from workers.catalog import Lesson, Param
-from workers.harness import result, sleep, value
 
 LESSON = Lesson(
     id="isolation",
@@ -40,34 +36,3 @@ LESSON = Lesson(
         ),
     ),
 )
-
-money = 1000
-
-
-def task(report: Queue, hold: float) -> None:
-    global money  # this process's own global
-    print(f"子 child: my copy starts as money = {money}")
-    money = 99
-    print(f"子 child: money = {money}")
-    value("money", money)
-    report.put(money)
-    sleep(hold)  # stay alive, so both copies are on screen at once
-
-
-def main(params: dict[str, Any]) -> None:
-    report: Queue = Queue()
-    value("money", money)
-    p = Process(target=task, args=(report, params["hold"]))
-    p.start()
-    child_money = report.get()  # the child has changed its money
-    print(f"主 parent: money = {money} (the child is still alive: {p.is_alive()})")
-    value("money", money)
-    p.join()
-    print(f"主 parent after join: money = {money}")
-    result(parent_money=money, child_money=child_money)
-
-
-if __name__ == "__main__":
-    from workers.run import standalone
-
-    standalone("isolation")

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from multiprocessing import Process, Queue
-from typing import Any
-
 from workers.catalog import Lesson, Param
-from workers.harness import result, sleep, value
 
 LESSON = Lesson(
     id="orphan",
@@ -39,38 +34,3 @@ LESSON = Lesson(
         ),
     ),
 )
-
-
-def child(report: Queue, seconds: float) -> None:
-    old_ppid = os.getppid()
-    print(f"child {os.getpid()}: my parent is {old_ppid}")
-    value("ppid", old_ppid)
-    sleep(seconds)
-    new_ppid = os.getppid()
-    print(f"child {os.getpid()}: my parent is now {new_ppid}")
-    value("ppid", new_ppid)
-    report.put((os.getpid(), old_ppid, new_ppid))
-
-
-def parent(report: Queue, seconds: float) -> None:
-    p = Process(target=child, args=(report, seconds), name="orphan-child")
-    p.start()
-    sleep(0.5)
-    print(f"parent {os.getpid()}: exiting without waiting for my child")
-    os._exit(0)  # leave at once: multiprocessing would otherwise join the child at exit
-
-
-def main(params: dict[str, Any]) -> None:
-    report: Queue = Queue()
-    p = Process(target=parent, args=(report, params["child_seconds"]), name="parent")
-    p.start()
-    p.join()
-    orphan_pid, old_ppid, new_ppid = report.get()
-    print(f"orphan {orphan_pid}: parent {old_ppid} → adopted by {new_ppid}")
-    result(orphan_pid=orphan_pid, old_ppid=old_ppid, new_ppid=new_ppid)
-
-
-if __name__ == "__main__":
-    from workers.run import standalone
-
-    standalone("orphan")

@@ -141,25 +141,35 @@ def test_queue_fills_to_four_blocks_the_producer_and_comes_out_fifo(
         "order_kept": True,
     }
     root = got.root_pid()
-    producer = pid_of(got, "producer")
+    producer = pid_of(got, "Process-1")
     assert_children_of(got, [producer], root)
-    depths = [e["data"]["depth"] for e in got.events("queue")]
+    depths = [e["data"]["depth"] for e in got.events("queue") if e["data"]["name"] == "q"]
     assert max(depths) == 4, depths  # never more than fits, and what the result says
     assert {e["data"]["maxsize"] for e in got.events("queue")} == {4}
-    # The extra put really blocked: the OS showed the producer asleep in between.
-    blocked = value_index(got, producer, "blocked", True)
-    unblocked = value_index(got, producer, "blocked", False)
-    assert blocked < unblocked
+    # The extra put really blocked, on q: the tracer said so, the OS showed it asleep.
+    (blocked,) = [m for m in got.events("blocked", producer)]
+    (unblocked,) = [m for m in got.events("unblocked", producer)]
+    assert {k: blocked["data"][k] for k in ("on", "op", "kind")} == {
+        "on": "q",
+        "op": "put",
+        "kind": "queue",
+    }
+    blocked_at, unblocked_at = got.items.index(blocked), got.items.index(unblocked)
+    assert blocked_at < unblocked_at
     statuses = [
-        t[producer]["status"] for i, t in tables(got) if blocked <= i < unblocked and producer in t
+        t[producer]["status"]
+        for i, t in tables(got)
+        if blocked_at <= i < unblocked_at and producer in t
     ]
     assert "sleeping" in statuses, statuses
     # Main saw the queue full while the producer waited; FIFO; then Empty.
-    assert blocked < line_index(got, root, "main: the queue holds 4 items, full: True") < unblocked
+    full = line_index(got, root, "主 队列里有 4 个数据, q.full(): True")
+    assert blocked_at < full < unblocked_at
     gets = [line for line in got.lines(root) if line.startswith("get ")]
     puts = [line for line in got.lines(producer) if line.startswith("put ")]
     assert gets == [f"get {i}" for i in range(1, 6)]
     assert puts == [f"put {i}" for i in range(1, 6)]
+    assert line_index(got, producer, "put 4") < blocked_at < line_index(got, producer, "put 5")
     assert "queue.Empty raised" in got.lines(root)
     assert_exited_cleanly(got, [producer, root])
 
@@ -184,16 +194,25 @@ def test_producer_consumer_fills_the_buffer_and_consumes_every_item_once(
     got = run_lesson(server, "producer-consumer", params)
     assert lesson_result(got) == {"produced": 18, "consumed": 18, "max_depth": 3, "maxsize": 3}
     root = got.root_pid()
-    producers = pids_named(got, "producer-")
-    consumers = pids_named(got, "consumer-")
-    assert len(producers) == 3 and len(consumers) == 2
+    # Process-1..3 are the producers p1..p3, Process-4..5 the consumers c1, c2.
+    producers = [pid_of(got, f"Process-{i}") for i in (1, 2, 3)]
+    consumers = [pid_of(got, f"Process-{i}") for i in (4, 5)]
     assert_children_of(got, producers + consumers, root)
-    depths = [e["data"]["depth"] for e in got.events("queue")]
+    depths = [e["data"]["depth"] for e in got.events("queue") if e["data"]["name"] == "q"]
     assert max(depths) == 3, depths  # never more than fits, and what the result says
-    # Every item, by id, printed as produced once and consumed once.
+    # A producer on the full queue was marked blocked in put() on q.
+    puts = [e["data"] for pid in producers for e in got.events("blocked", pid)]
+    assert puts and all((d["on"], d["op"]) == ("q", "put") for d in puts), puts
+    # Every item, by id, printed as produced once and consumed once, by its own kind.
     expected = Counter(f"p{n}-{i}" for n in (1, 2, 3) for i in range(6))
-    produced = Counter(line.split(" produced ")[1] for pid in producers for line in got.lines(pid))
-    consumed = Counter(line.split(" consumed ")[1] for pid in consumers for line in got.lines(pid))
+    produced = Counter(
+        line.split(f"p{n}生产了")[1]
+        for n, pid in enumerate(producers, 1)
+        for line in got.lines(pid)
+    )
+    consumed = Counter(
+        line.split(f"c{n}吃了")[1] for n, pid in enumerate(consumers, 1) for line in got.lines(pid)
+    )
     assert produced == expected
     assert consumed == expected
     # The sentinels ended every process, and none is left in the table.

@@ -266,12 +266,16 @@ def test_sync_async_main_blocks_then_works_while_the_pool_serves_it(server: Serv
     callback = next(
         i
         for i, m in enumerate(got.items)
-        if is_event(m, "stdout", root) and "4 叫号 callback" in m["data"]["line"]
+        if is_event(m, "stdout", root) and m["data"]["line"].startswith("4 叫号 callback")
     )
     work = [m for m in got.items[start:callback] if is_event(m, "value", root, "work_done")]
     assert work, "main reported no work while the async task ran"
     # Sampled by the server: main sleeps while blocked, runs on the CPU while not.
-    blocked = [f[root]["status"] for f in phase_frames(got, "同步阻塞 sync + blocking")]
-    working = [f[root]["status"] for f in phase_frames(got, "异步非阻塞 async + non-blocking")]
+    blocked = [
+        f[root]["status"] for f in phase_frames(got, "同步阻塞 sync + blocking") if root in f
+    ]
+    working = [
+        f[root]["status"] for f in phase_frames(got, "异步非阻塞 async + non-blocking") if root in f
+    ]
     assert "sleeping" in blocked, blocked
     assert "running" in working, working

@@ -324,7 +324,7 @@ def test_signal_menu_shows_details_freezes_a_process_and_stop_ends_the_run(
     details = page.locator("#node-details")
     root_pid = root.get_attribute("data-pid")
     expect(details).to_contain_text(f"PID{root_pid}")
-    expect(details).to_contain_text("-m workers.run zombie", timeout=5_000)
+    expect(details).to_contain_text("-m workers.trace.script", timeout=5_000)
     page.locator("#node-menu button", has_text="SIGSTOP").click()
     expect(root).to_have_attribute("data-status", "stopped", timeout=5_000)
     expect(root.locator(".badge-letter")).to_have_text("T")

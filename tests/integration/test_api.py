@@ -247,7 +247,8 @@ def test_process_details_include_the_command_line(server: Server) -> None:
         got = collect(server, run["id"], until=lambda m: len(m.events("spawn")) >= 2)
         root = got.root_pid()
         detail = api(server, "GET", f"/api/runs/{run['id']}/processes/{root}").json()
-        assert detail["pid"] == root and "workers.run" in " ".join(detail["cmdline"])
+        assert detail["pid"] == root and "workers.trace.script" in detail["cmdline"]
+        assert detail["cmdline"][-2:] == ["--", "main.py"]  # the lesson's script, traced
         missing = api(server, "GET", f"/api/runs/{run['id']}/processes/{os.getpid()}")
         assert missing.status_code == 404 and missing.json()["detail"]["field"] == "pid"
     finally:

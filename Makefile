@@ -4,6 +4,7 @@
 #   make test                             install what is missing (Chromium too), lint, pytest
 #   make lint | make bench | make clean | make distclean
 #   make image | make image-test          build the container image | build it, run it, check it
+#   make dist                             the sdist and the wheel, in dist/
 #
 # "Install what is missing" is driven by stamp files, so a second `make run` starts at once:
 # the venv is re-installed only when pyproject.toml changes, node_modules only when
@@ -36,19 +37,21 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install run test lint bench clean distclean image image-test image-tools
+.PHONY: help install run test lint bench clean distclean image image-test image-tools dist
 
 help:
-	@sed -n '3,7s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,8s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
 run: $(PY_STAMP) $(NODE_STAMP)
 	exec $(BIN)/procviz serve --host $(HOST) --port $(PORT)
 
-# Prerequisites are made left to right: everything installed, then lint, then pytest.
+# Prerequisites are made left to right: everything installed, then lint; then the page's
+# model under node --test, then pytest.
 # pytest exits 5 when it collected nothing: that fails here too, and says why.
 test: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) $(CJK_FONT) lint
+	node --test tests/js/
 	$(BIN)/pytest || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	  exit $$rc; }
@@ -113,6 +116,15 @@ image-tools:
 	  echo "make: installing mmdebstrap (local base images)"; \
 	  $(APT_GET) update && $(APT_GET) install -y mmdebstrap; \
 	fi
+
+# The sdist and the wheel (issue 10 part 2), by `python -m build` from a throwaway builder
+# environment under build/ (the dev venv stays as pyproject.toml says). tests/test_wheel.py
+# builds them the same way and checks the installed wheel offline.
+dist:
+	rm -rf dist build/build-venv
+	$(PYTHON) -m venv build/build-venv
+	build/build-venv/bin/python -m pip install --disable-pip-version-check -q 'build>=1.2'
+	build/build-venv/bin/python -m build --outdir dist .
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache artifacts build dist *.egg-info

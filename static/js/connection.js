@@ -1,5 +1,6 @@
 // One WebSocket to a run, reconnecting with exponential backoff.
-// The server sends a fresh run message and snapshot on every connect, so resuming needs no state here.
+// The server sends the run message, a snapshot and the history on every connect: the page
+// starts again from nothing then (onOpen), so each event is shown once.
 
 const BACKOFF_START_MS = 250;
 const BACKOFF_MAX_MS = 8000;
@@ -16,7 +17,8 @@ export class Connection {
   /**
    * @param {string} url ws:// or wss:// address of /ws/runs/{id}
    * @param {{onMessage: (msg: object) => void, onStatus: (status: string, info?: object) => void,
-   *          isFinished: () => boolean}} hooks
+   *          isFinished: () => boolean, onOpen?: (n: number) => void}} hooks
+   *   onOpen(n) is told before the first message of the n-th connection (0: the first).
    */
   constructor(url, hooks) {
     this.url = url;
@@ -25,6 +27,7 @@ export class Connection {
     this.attempt = 0;
     this.timer = null;
     this.closedByUs = false;
+    this.opens = 0; // connections that opened so far
     this.onOnline = () => this.retryNow();
     window.addEventListener("online", this.onOnline);
   }
@@ -42,6 +45,7 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
+      this.hooks.onOpen?.(this.opens++);
       this.status("live");
     };
     ws.onmessage = (ev) => {

@@ -7,9 +7,7 @@ export const REPLAY_SPEEDS = [0.25, 0.5, 1, 2, 4];
 
 /** Empty a model for a fresh start, keeping who listens to it (the views stay wired). */
 export function resetModel(model) {
-  const fresh = new model.constructor(model.serverPid);
-  for (const key of Object.keys(fresh)) if (key !== "listeners") model[key] = fresh[key];
-  model.lastT = undefined;
+  model.reset();
 }
 
 /**

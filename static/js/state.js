@@ -1,21 +1,29 @@
 // The run as the page knows it: built only from WebSocket messages (snapshot, delta, event, history, run).
 
+import { Activity } from "./activity.js";
+
 // The run states that end a run (app/states.py ENDED); the one place the page declares them.
 export const TERMINAL_STATES = new Set(["finished", "stopped", "failed", "interrupted"]);
 
 // A removed (or reaped) process stays as a fading ghost this long, so a 5 ms process is still noticed.
 export const GHOST_MS = 2500;
-// A process known only from its spawn event is dropped if the sampler never confirms it.
-const UNCONFIRMED_MS = 3000;
 const MAX_LINES = 2000;
-const MAX_SEEN = 50000;
 
+// Nodes come from the server's records only (snapshot and delta): a record's `life` and
+// `exitcode` say whether it is a zombie and with which code. Events tell the timeline the
+// exact moments, and the tracer's events what each process is doing (activity.js).
 export class RunModel {
   constructor(serverPid) {
     this.serverPid = serverPid;
+    this.listeners = new Map();
+    this.reset();
+  }
+
+  /** Forget the run (a new connection's snapshot and history tell it again); views stay wired. */
+  reset() {
     this.run = null; // the latest "run" message
-    this.processes = new Map(); // pid -> P (plus provisional, exitcode, firstSeen)
-    this.ghosts = new Map(); // pid -> {proc, removedAt}
+    this.processes = new Map(); // pid -> P, as the server last sent it
+    this.ghosts = new Map(); // pid -> {proc, removedAt, exitcode}: gone, fading out
     this.labels = new Map(); // pid -> label, kept after the process is gone
     this.values = new Map(); // pid -> Map(name -> value)
     this.adoptions = new Map(); // pid -> {old_ppid, new_ppid, t}
@@ -24,9 +32,11 @@ export class RunModel {
     this.result = null;
     this.limit = null;
     this.t0 = null;
-    this.seen = new Set();
+    this.lastT = undefined;
     this.lives = new Map(); // pid -> {pid, label, start, end, exit, segs: [{t, status}]}, for the timeline
-    this.listeners = new Map();
+    this.roles = new Map(); // pid -> role from its spawn event (a worker never sampled has one too)
+    this.activity = new Activity((pid) => this.parentOf(pid));
+    this.emit("reset");
   }
 
   on(topic, fn) {
@@ -80,63 +90,44 @@ export class RunModel {
 
   applySnapshot(msg) {
     const now = performance.now();
-    const incoming = new Map(msg.processes.map((p) => [p.pid, p]));
-    for (const [pid, old] of this.processes) {
-      // Known only from its spawn event: the sampler may not have met it yet (even if it
-      // has exited: a zombie not sampled yet). Its reap, or the timeout, ends it.
-      const young = old.provisional && now - old.firstSeen < UNCONFIRMED_MS;
-      if (!incoming.has(pid) && !young) this.toGhost(pid, now, msg.t);
-    }
-    for (const p of msg.processes) this.upsert(p, now, msg.t);
+    const incoming = new Set(msg.processes.map((p) => p.pid));
+    for (const pid of this.processes.keys()) if (!incoming.has(pid)) this.toGhost(pid, now, msg.t);
+    for (const p of msg.processes) this.upsert(p, msg.t);
     this.emit("processes");
   }
 
   applyDelta(msg) {
     const now = performance.now();
-    for (const p of msg.changed ?? []) this.upsert(p, now, msg.t);
+    for (const p of msg.changed ?? []) this.upsert(p, msg.t);
     for (const pid of msg.removed ?? []) this.toGhost(pid, now, msg.t);
     this.emit("processes");
   }
 
-  upsert(p, now, t) {
-    const ghost = this.ghosts.get(p.pid);
-    // A sample read before the reap but delivered after it: a reaped process is never back.
-    if (ghost?.reapedAt != null && (ghost.proc.create_time === p.create_time || (ghost.proc.provisional && t <= ghost.reapedAt))) return;
+  upsert(p, t) {
+    const old = this.processes.get(p.pid) ?? this.ghosts.get(p.pid)?.proc;
+    if (old && old.create_time !== p.create_time) this.adoptions.delete(p.pid); // a reused PID
     // Not create_time for the lifeline: /proc's boot-time rounding puts it up to a second off
     // the event clock, enough to draw a child before its parent's join() let it start.
-    this.live(p.pid, p.label, t, t, p.status);
-    // A ghost seen again (a snapshot that missed it for a moment) is the same process still.
-    const old = this.processes.get(p.pid) ?? (ghost?.reapedAt == null ? ghost?.proc : undefined);
-    const sameProcess = old && (old.provisional || old.create_time === p.create_time);
-    if (ghost && sameProcess) {
-      const life = this.lives.get(p.pid);
-      if (life) life.end = null; // it has not ended after all
-    }
-    this.ghosts.delete(p.pid);
-    if (old && !sameProcess) this.adoptions.delete(p.pid); // a reused PID: another process
+    this.live(p.pid, p.label, t, t, p.life === "exited" ? "zombie" : p.status);
+    this.ghosts.delete(p.pid); // a record is a living identity: a ghost of that PID was another
     // The adopt event is exact; a sample taken just before it still names the dead parent.
     const adoption = this.adoptions.get(p.pid);
     const ppid = adoption && p.ppid === adoption.old_ppid ? adoption.new_ppid : p.ppid;
-    this.processes.set(p.pid, {
-      ...p,
-      ppid,
-      firstSeen: sameProcess ? old.firstSeen : now,
-      exitcode: sameProcess ? old.exitcode : undefined,
-      provisional: false,
-    });
+    this.processes.set(p.pid, { ...p, ppid });
     this.learnLabel(p.pid, p.label);
   }
 
-  toGhost(pid, now, t) {
+  toGhost(pid, now, t, exitcode) {
     const proc = this.processes.get(pid);
     if (!proc) return;
     const life = this.lives.get(pid);
     if (life && t != null && life.end == null) life.end = t;
     this.processes.delete(pid);
-    this.ghosts.set(pid, { proc, removedAt: now });
+    this.ghosts.set(pid, { proc, removedAt: now, exitcode: exitcode ?? proc.exitcode ?? null });
+    this.activity.ended(pid);
   }
 
-  /** Drop ghosts and unconfirmed spawns that have had their time; true if anything changed. */
+  /** Drop ghosts that have had their time; true if anything changed. */
   prune(now = performance.now()) {
     let changed = false;
     for (const [pid, g] of this.ghosts) {
@@ -145,25 +136,16 @@ export class RunModel {
         changed = true;
       }
     }
-    for (const [pid, p] of this.processes) {
-      if (p.provisional && now - p.firstSeen > UNCONFIRMED_MS) {
-        this.toGhost(pid, now);
-        changed = true;
-      }
-    }
     if (changed) this.emit("processes");
     return changed;
   }
 
   applyEvent(msg) {
-    const key = `${msg.t}|${msg.pid}|${msg.kind}|${JSON.stringify(msg.data ?? {})}`;
-    // A reconnect replays the backlog: show each event once.
-    if (this.seen.has(key)) return;
-    if (this.seen.size > MAX_SEEN) this.seen.clear();
-    this.seen.add(key);
     const data = msg.data ?? {};
     const handler = EVENT_HANDLERS[msg.kind];
     if (handler) handler(this, msg, data);
+    const touched = this.activity.apply(msg);
+    if (touched != null) this.emit("activity", touched);
     this.emit("event", msg);
   }
 
@@ -196,6 +178,17 @@ export class RunModel {
     return this.processes.get(pid)?.label || this.labels.get(pid) || "";
   }
 
+  /** The role a record says, else its spawn event's ("pool-worker" for a worker of a Pool). */
+  roleOf(pid) {
+    const p = this.processes.get(pid) ?? this.ghosts.get(pid)?.proc;
+    const sent = this.roles.get(pid);
+    return p?.role && p.role !== "child" ? p.role : sent ?? p?.role ?? "";
+  }
+
+  parentOf(pid) {
+    return (this.processes.get(pid) ?? this.ghosts.get(pid)?.proc)?.ppid ?? this.activity.spawnedBy.get(pid) ?? null;
+  }
+
   relTime(t) {
     return this.t0 === null ? 0 : Math.max(0, t - this.t0);
   }
@@ -208,60 +201,32 @@ export class RunModel {
 const EVENT_HANDLERS = {
   spawn(m, msg, data) {
     m.learnLabel(msg.pid, data.label);
+    if (data.role) m.roles.set(msg.pid, data.role);
+    // Only the timeline: the node comes with the process's first record (sent right after).
     m.live(msg.pid, data.label ?? "", msg.t, msg.t, null);
-    // The backlog replayed on connect tells the past; the snapshot before it tells what exists.
-    if (msg.history || m.processes.has(msg.pid)) return;
-    const now = performance.now();
-    m.ghosts.delete(msg.pid);
-    m.processes.set(msg.pid, {
-      pid: msg.pid,
-      ppid: data.ppid ?? m.serverPid,
-      name: data.name ?? "",
-      label: data.label ?? "",
-      status: "running",
-      cpu_percent: 0,
-      rss: 0,
-      threads: 1,
-      create_time: msg.t,
-      role: data.role ?? "child",
-      provisional: true,
-      firstSeen: now,
-    });
-    m.emit("processes");
   },
   exit(m, msg, data) {
-    // Only the record of it: an exited process is a zombie until it is reaped, and stays on
-    // screen (with its exit code) until its reap, its removal, or the unconfirmed timeout.
+    // The exact moment for the timeline; the node learns it is a zombie from its record.
     const life = m.lives.get(msg.pid);
-    if (life) {
-      life.exit = { t: msg.t, code: data.exitcode };
-      // Never sampled before it exited: what it did until then is not known.
-      if (!life.segs.length) life.segs.push({ t: life.start, status: "unknown" });
-      if (life.end == null || msg.t < life.end) markStatus(life, msg.t, "zombie");
-    }
-    const ghost = m.ghosts.get(msg.pid);
-    if (ghost) ghost.proc.exitcode = data.exitcode; // reported after the sample saw it go
-    const p = m.processes.get(msg.pid);
-    if (!p) return;
-    p.exitcode = data.exitcode;
-    m.emit("processes");
+    if (!life) return;
+    life.exit = { t: msg.t, code: data.exitcode };
+    // Never sampled before it exited: what it did until then is not known.
+    if (!life.segs.length) life.segs.push({ t: life.start, status: "unknown" });
+    if (life.end == null || msg.t < life.end) markStatus(life, msg.t, "zombie");
   },
   reap(m, msg, data) {
     // The reap is the exact end of a life; a sample noticing the PID gone comes later.
     const life = m.lives.get(msg.pid);
     if (life && (life.end == null || msg.t < life.end)) life.end = msg.t;
-    // waitpid() is where the exit status is known for sure.
-    if (data.exitcode != null) {
-      const p = m.processes.get(msg.pid) ?? m.ghosts.get(msg.pid)?.proc;
-      if (p && p.exitcode == null) p.exitcode = data.exitcode;
-      if (life && life.exit?.code == null) life.exit = { t: life.exit?.t ?? msg.t, code: data.exitcode };
+    if (data.exitcode != null && life && life.exit?.code == null) {
+      life.exit = { t: life.exit?.t ?? msg.t, code: data.exitcode };
     }
     if (m.processes.has(msg.pid)) {
-      m.toGhost(msg.pid, performance.now(), msg.t);
+      m.toGhost(msg.pid, performance.now(), msg.t, data.exitcode);
       m.emit("processes");
     }
     const ghost = m.ghosts.get(msg.pid);
-    if (ghost) ghost.reapedAt = msg.t;
+    if (ghost && ghost.exitcode == null && data.exitcode != null) ghost.exitcode = data.exitcode;
   },
   adopt(m, msg, data) {
     m.adoptions.set(msg.pid, { old_ppid: data.old_ppid, new_ppid: data.new_ppid, t: msg.t });

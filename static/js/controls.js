@@ -44,12 +44,19 @@ export function showActionError(message) {
 }
 
 export class Controls {
-  constructor(els, lessons, { runId, onSelect }) {
+  /**
+   * @param {{runId: string|null, onSelect?: Function, programFor?: (lesson) => Promise<object|null>,
+   *   onRunError?: (error) => void}} options programFor: the program Run sends instead of the
+   *   lesson (edited code, a lesson of one's own), or null to run the built-in lesson
+   */
+  constructor(els, lessons, { runId, onSelect, programFor, onRunError }) {
     this.els = els;
     this.lessons = lessons;
     this.byId = new Map(lessons.map((l) => [l.id, l]));
     this.runId = runId;
     this.onSelect = onSelect ?? (() => {});
+    this.programFor = programFor ?? (async () => null);
+    this.onRunError = onRunError ?? (() => {});
     this.selected = null;
     this.runState = null;
     this.busy = false;
@@ -75,10 +82,10 @@ export class Controls {
       const li = document.createElement("li");
       const btn = document.createElement("button");
       btn.type = "button";
-      btn.className = "lesson";
+      btn.className = lesson.builtin === false ? "lesson own" : "lesson";
       btn.dataset.lesson = lesson.id;
       btn.innerHTML = `<span class="lesson-chapter"></span><span class="lesson-title-zh" lang="zh-CN"></span><span class="lesson-title-en" lang="en"></span>`;
-      btn.querySelector(".lesson-chapter").textContent = chapterNumber(lesson.chapter);
+      btn.querySelector(".lesson-chapter").textContent = lesson.mark ?? (lesson.builtin === false ? "★" : chapterNumber(lesson.chapter));
       btn.title = lesson.chapter ?? "";
       btn.querySelector(".lesson-title-zh").textContent = lesson.title?.zh ?? "";
       btn.querySelector(".lesson-title-en").textContent = lesson.title?.en ?? lesson.id;
@@ -87,6 +94,26 @@ export class Controls {
       list.append(li);
     }
     if (this.selected) this.markSelected();
+  }
+
+  /** A lesson of one's own just saved or uploaded: listed after the others. */
+  addLesson(lesson) {
+    this.lessons = [...this.lessons.filter((l) => l.id !== lesson.id), lesson];
+    this.byId.set(lesson.id, lesson);
+    this.renderList();
+  }
+
+  removeLesson(id) {
+    this.lessons = this.lessons.filter((l) => l.id !== id);
+    this.byId.delete(id);
+    if (this.selected?.id === id) this.selected = null;
+    this.renderList();
+    if (!this.selected && this.lessons.length) this.select(this.lessons[0].id);
+  }
+
+  /** Edited code runs as a program: the lesson's own parameters are values in the code now. */
+  setEdited(edited) {
+    this.els.form.classList.toggle("edited", edited);
   }
 
   select(id, params) {
@@ -131,7 +158,7 @@ export class Controls {
 
   field(name, spec, value) {
     const wrap = document.createElement("div");
-    wrap.className = `field field-${spec.type}`;
+    wrap.className = `field field-${spec.type}${COMMON.includes(name) ? " field-common" : ""}`;
     wrap.dataset.field = name;
     const id = `param-${name}`;
     const label = document.createElement("label");
@@ -233,13 +260,19 @@ export class Controls {
     const params = this.readParams();
     if (!params) return;
     this.setBusy(true);
-    const res = await api("POST", "/api/runs", { lesson: this.selected.id, params });
+    const program = await this.programFor(this.selected);
+    // A program takes the common parameters only (speed, start method).
+    const common = Object.fromEntries(Object.entries(params).filter(([name]) => COMMON.includes(name)));
+    const body = program ? { program: { ...program, argv: [] }, params: common } : { lesson: this.selected.id, params };
+    const res = await api("POST", "/api/runs", body);
     if (res.ok && res.data?.id) {
       location.assign(`/runs/${encodeURIComponent(res.data.id)}`);
       return;
     }
     this.setBusy(false);
-    this.showError(res.error ?? { field: null, message: t("request_failed") });
+    const error = res.error ?? { field: null, message: t("request_failed") };
+    this.showError(error);
+    this.onRunError(error);
   }
 
   async stop() {

@@ -6,12 +6,14 @@ import { CodeTracker } from "./codetrack.js";
 import { Connection, wsUrl } from "./connection.js";
 import { ConsoleView } from "./console.js";
 import { Controls, lessonHeading } from "./controls.js";
+import { Drafts, NEW_PROGRAM, programToRun } from "./drafts.js";
 import { ExportMenu, drawnTimeline } from "./export.js";
 import { Follower, isPresenter } from "./follow.js";
 import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
 import { Keys, toggleFullscreen } from "./keys.js";
 import { LessonBrief } from "./lessonbrief.js";
 import { holdTreeWhilePaused, PauseBar } from "./pausebar.js";
+import { ProgramFiles } from "./programfiles.js";
 import { onDisplayChange, setupDisplay, toggleProjector, toggleTheme } from "./projector.js";
 import { QueuesView } from "./queues.js";
 import { startReplay } from "./player.js";
@@ -96,6 +98,13 @@ function main() {
   }
 
   const code = new CodeView($("code-body"));
+  const drafts = new Drafts();
+  // The presenter's editor, on the start page only (loaded after the page is up).
+  let workbench = null;
+  const fetchSaved = async (id) => {
+    const res = await api("GET", `/api/lessons/${encodeURIComponent(id)}`);
+    return res.ok ? { files: res.data.files, entry: res.data.entry } : null;
+  };
   const controls = new Controls(
     {
       list: $("lesson-list"),
@@ -113,8 +122,14 @@ function main() {
       runId,
       onSelect: (lesson) => {
         save(LAST_LESSON_KEY, lesson.id);
-        code.show(lesson.id);
+        if (lesson.id !== NEW_PROGRAM) code.show(lesson.id);
+        workbench?.show(lesson);
       },
+      programFor: (lesson) => {
+        workbench?.flush();
+        return programToRun(lesson, drafts, fetchSaved);
+      },
+      onRunError: (error) => workbench?.showError(error),
     },
   );
 
@@ -127,7 +142,16 @@ function main() {
   setupAudience(runId);
 
   if (!runId) {
-    const first = initialLesson(lessons);
+    // Only with the token: running or saving code of one's own needs it, also on loopback.
+    if (tok) {
+      controls.addLesson({ ...newProgramLesson(lessons), mark: "＋" });
+      import("./workbench.js").then(({ Workbench }) => {
+        workbench = new Workbench({ controls, drafts });
+        rerender.push(() => workbench.relabel());
+        if (controls.selected) workbench.show(controls.selected);
+      });
+    }
+    const first = initialLesson(controls.lessons);
     if (first) controls.select(first);
     const runs = new RunsList($("recent-runs"), $("recent-list"), byId);
     rerender.push(() => runs.render());
@@ -135,7 +159,23 @@ function main() {
     lecture.space = () => $("run-btn").click();
     return;
   }
-  Object.assign(lecture, watchRun(runId, serverPid, { byId, controls, rerender }));
+  Object.assign(lecture, watchRun(runId, serverPid, { byId, controls, rerender, code }));
+}
+
+/** "Start from an empty file": a program with the common parameters (speed, start method). */
+function newProgramLesson(lessons) {
+  const common = lessons[0]?.params?.properties ?? {};
+  const properties = Object.fromEntries(["speed", "start_method"].filter((n) => common[n]).map((n) => [n, common[n]]));
+  return {
+    id: NEW_PROGRAM,
+    chapter: "",
+    title: { en: "New program", zh: "新程序" },
+    summary: { en: "Start from an empty file: write a program, add the data files it reads, run it.", zh: "从空文件开始：写一个程序，添加它读取的数据文件，然后运行。" },
+    watch: {},
+    punchline: {},
+    result_keys: [],
+    params: { type: "object", additionalProperties: false, properties },
+  };
 }
 
 /** Projector mode, theme and the keyboard; a run page adds pausing the view. */
@@ -171,7 +211,7 @@ function setupAudience(runId) {
 
 const replayingNow = () => new URL(location.href).searchParams.has("replay");
 
-function watchRun(runId, serverPid, { byId, controls, rerender }) {
+function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   const model = new RunModel(serverPid);
   // Pausing the view holds the server's messages here; the run itself goes on.
   const gate = new ViewGate((msg) => model.apply(msg));
@@ -183,6 +223,8 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
   const timeline = new TimelineView($("timeline"), model);
   holdTreeWhilePaused(gate, tree, model);
   new CodeTracker($("code-body"), model);
+  // The code that ran, as the run record holds it (a program, or a lesson's files).
+  const programFiles = new ProgramFiles($("code-files"), code);
   const brief = new LessonBrief($("lesson-brief"));
   onDisplayChange(() => {
     // Larger type: let the tree measure its labels again.
@@ -234,6 +276,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
 
   model.on("run", (run) => {
     if (run.lesson && controls.selected?.id !== run.lesson) controls.select(run.lesson, run.params);
+    if (run.program) programFiles.show(run.program);
     showRun();
     tree.schedule();
     timeline.draw();
@@ -309,6 +352,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender }) {
     }
     if (!res.ok) return;
     if (res.data?.lesson && !controls.selected) controls.select(res.data.lesson, res.data.params);
+    if (res.data?.program) programFiles.show(res.data.program);
     // A replay learns the run's state from the recording, in its time.
     if (!replaying && !model.run) {
       model.apply({ type: "run", run: runId, t: res.data.started ?? Date.now() / 1000, ...res.data });

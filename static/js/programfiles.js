@@ -27,7 +27,8 @@ export class ProgramFiles {
 
   open(name) {
     this.current = name;
-    this.code.showProgram({ files: this.program.files, entry: name });
+    // CodeView.showProgram draws one file, a span#line-N per line, for the line marks.
+    this.code.showProgram?.({ files: this.program.files, entry: name });
     this.render();
   }
 

@@ -14,7 +14,7 @@ from starlette.routing import Match
 
 from app.lessons import LessonExists, LessonReadOnly
 from app.programs import ProgramError, ProgramTooLarge
-from app.runs import LessonNotFound, NotAMember, RunEnded, RunNotFound, TooManyRuns
+from app.runs import LessonNotFound, NotAMember, NotStepping, RunEnded, RunNotFound, TooManyRuns
 from workers.catalog import ParamError
 from workers.catalog import shown as quote  # a bad value, as an answer repeats it
 
@@ -103,6 +103,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotAMember)
     async def not_a_member(_: Request, exc: NotAMember) -> Response:
         return answer(404, "pid", str(exc))
+
+    @app.exception_handler(NotStepping)
+    async def not_stepping(_: Request, exc: NotStepping) -> Response:
+        return answer(409, "params.step", str(exc))
 
     @app.exception_handler(RunEnded)
     async def run_ended(_: Request, exc: RunEnded) -> Response:

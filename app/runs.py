@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ from app.settings import Settings
 from app.states import RunState, check_transition
 from app.watcher import Limits, RunWatcher
 from workers import catalog, harness
+from workers.trace import step
 from workers.trace.script import ENV_LIMITS
 
 WORKERS_ROOT = Path(workers.__file__).resolve().parent.parent
@@ -84,6 +86,15 @@ class RunEnded(RuntimeError):
     pass
 
 
+class NotStepping(RuntimeError):
+    pass
+
+
+def gate(run: Run, pid: int) -> str:
+    assert run.workdir is not None
+    return step.gate_path(str(run.workdir), pid)
+
+
 @dataclass
 class Run:
     id: str
@@ -101,6 +112,9 @@ class Run:
     watcher: RunWatcher | None = None
     workdir: Path | None = None
     cgroup: Cgroup | None = None
+    frozen: bool = False
+    breakpoints: list[tuple[str, int]] = field(default_factory=list)  # step mode
+    expiry_extended: float = 0.0  # seconds of frozen time added to its maximum duration
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def public(self) -> dict[str, Any]:
@@ -115,6 +129,9 @@ class Run:
             "returncode": self.returncode,
             "stop_reason": self.stop_reason,
             "program": self.program.public() if self.program else None,
+            "frozen": self.frozen,
+            "breakpoints": [{"file": f, "line": n} for f, n in self.breakpoints],
+            "frozen_seconds": round(self.watcher.frozen_total(), 3) if self.watcher else 0.0,
         }
 
     def set_state(self, state: RunState) -> None:
@@ -238,6 +255,7 @@ class RunManager:
             **clean_env(dict(os.environ), s.pass_env),
             harness.ENV_CHANNEL: str(sock_path),
             harness.ENV_RUN_DIR: str(run.workdir),
+            **({step.ENV_STEP: "1"} if run.params.get("step") else {}),
             ENV_LIMITS: json.dumps(run_limits(s.max_processes, run.cgroup is not None)),
             "HOME": str(run.workdir),
             # The bootstrap first: every interpreter of the run loads the tracer.
@@ -294,16 +312,23 @@ class RunManager:
             asyncio.get_running_loop().call_later(1.0, self._flush_every_second, run)
 
     def _expire(self, run: Run) -> None:
-        if not run.state.ended and run.watcher is not None:
-            reason = f"the run reached the maximum duration of {self.settings.max_duration:g} s"
-            run.hub.event(
-                Event(
-                    pid=run.watcher.root_pid,
-                    kind="limit",
-                    data={"reason": reason, "cap": "max_duration"},
-                )
+        if run.state.ended or run.watcher is None:
+            return
+        # Frozen time does not count, up to a cap of its own: a forgotten freeze still ends.
+        owed = min(run.watcher.frozen_total(), self.settings.max_frozen) - run.expiry_extended
+        if owed > 0.5:
+            run.expiry_extended += owed
+            asyncio.get_running_loop().call_later(owed, self._expire, run)
+            return
+        reason = f"the run reached the maximum duration of {self.settings.max_duration:g} s"
+        run.hub.event(
+            Event(
+                pid=run.watcher.root_pid,
+                kind="limit",
+                data={"reason": reason, "cap": "max_duration"},
             )
-            self.stop(run.id, "max_duration")
+        )
+        self.stop(run.id, "max_duration")
 
     def _on_event(self, run: Run, event: Event) -> None:
         if event.kind == "result" and run.result is None:
@@ -344,6 +369,61 @@ class RunManager:
         for old in ended[: max(0, len(ended) - self.settings.max_recordings)]:
             del self.runs[old.id]
 
+    def freeze(self, run_id: str, frozen: bool) -> Run:
+        """Freeze the whole run (SIGSTOP to every process) or thaw it; clocks are not faked."""
+        run = self.get(run_id)
+        if run.state.ended or run.watcher is None:
+            raise RunEnded(f"run {run_id} has already ended ({run.state})")
+        run.frozen = frozen
+        run.watcher.request_freeze(frozen)
+        run.announce()
+        return run
+
+    def step(self, run_id: str, pid: int | None, mode: str) -> list[int]:
+        """Step mode: let one process (or every one) go on, by ``line``, ``event`` or ``run``.
+
+        The word reaches each process's gate (``workers.trace.step``); the PIDs it reached.
+        """
+        run = self._stepping(run_id)
+        pids = [pid] if pid is not None else self._gated(run)
+        if pid is not None and (run.watcher is None or pid not in run.watcher.sampler.members):
+            raise NotAMember(f"process {pid} is not a live process of run {run_id}")
+        word = {"mode": mode, "breakpoints": [list(b) for b in run.breakpoints]}
+        reached = [p for p in pids if self._tell(run, p, word)]
+        if pid is not None and not reached:
+            raise NotAMember(f"process {pid} of run {run_id} is not traced (or has gone)")
+        return reached
+
+    def set_breakpoints(self, run_id: str, lines: list[tuple[str, int]]) -> Run:
+        """Lines where every process in ``run`` mode holds; running processes learn at once."""
+        run = self._stepping(run_id)
+        run.breakpoints = list(dict.fromkeys(lines))
+        for pid in self._gated(run):
+            self._tell(run, pid, {"breakpoints": [list(b) for b in run.breakpoints]})
+        run.announce()
+        return run
+
+    def _stepping(self, run_id: str) -> Run:
+        run = self.get(run_id)
+        if run.state.ended or run.workdir is None:
+            raise RunEnded(f"run {run_id} has already ended ({run.state})")
+        if not run.params.get("step"):
+            raise NotStepping(f"run {run_id} was not started in step mode (params.step)")
+        return run
+
+    def _gated(self, run: Run) -> list[int]:
+        members = run.watcher.sampler.members if run.watcher else {}
+        return [pid for pid in list(members) if run.workdir and Path(gate(run, pid)).exists()]
+
+    def _tell(self, run: Run, pid: int, word: dict[str, Any]) -> bool:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)  # a process that reads no gate (blocked) never stalls us
+            try:
+                sock.sendto(json.dumps(word).encode(), gate(run, pid))
+            except OSError:  # no gate (not traced, gone), or its queue is full
+                return False
+        return True
+
     def stop(self, run_id: str, reason: str = "requested") -> Run:
         run = self.get(run_id)
         if run.state.ended:
@@ -368,7 +448,7 @@ class RunManager:
         finally:
             if handle is not None:
                 handle.close()
-        watcher.note_signal(pid)
+        watcher.note_signal(pid, sig.name)
 
     def process(self, run_id: str, pid: int) -> dict[str, Any]:
         """One live process of a run: its latest record and its command line."""

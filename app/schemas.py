@@ -143,6 +143,7 @@ class RunPublic(BaseModel):
     program: ProgramPublic | None = None
     frozen: bool = False
     frozen_seconds: float = 0.0
+    breakpoints: list[Breakpoint] = Field(default_factory=list)
 
 
 class RunCreated(BaseModel):
@@ -151,6 +152,30 @@ class RunCreated(BaseModel):
     params: dict[str, Any]
     state: StateName
     ws: str
+
+
+class StepRequest(JsonBody):
+    """Step mode: which process goes on (``null``: every one held), and how far."""
+
+    pid: int | None = Field(default=None, gt=0, le=MAX_PID)
+    mode: Literal["line", "event", "run"] = "line"
+
+
+class StepSent(BaseModel):
+    run: str
+    mode: str
+    pids: list[int]
+
+
+class Breakpoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(max_length=200, examples=["main.py"])
+    line: int = Field(gt=0, le=1_000_000)
+
+
+class BreakpointsRequest(JsonBody):
+    lines: list[Breakpoint] = Field(max_length=200)
 
 
 class SignalRequest(JsonBody):

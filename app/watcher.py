@@ -29,6 +29,8 @@ from app.sampler import Member, Observation, Sampler
 # A process its parent reaped before we read its exit status: how long to wait for
 # the parent's harness to report the code (its waitpid() returned first).
 SETTLE_WAIT = 0.25
+# CPU seconds (all processes) that count as progress when watching for a stalled run.
+STALL_CPU = 0.1
 # The final check: how long killing and reaping what is left of a run may take.
 SWEEP_WAIT = 2.0
 
@@ -94,7 +96,7 @@ class RunWatcher:
         self._stop_requested: str | None = None
         self._capped = False
         # PIDs the presenter signalled (appended from the event loop's thread).
-        self._signalled: set[int] = set()
+        self._signalled: dict[int, str] = {}  # pid → the signal's name
         self._stalled_by: str | None = None
         # Freeze: wanted (set from the event loop's thread) and in effect (this thread).
         self._freeze_wanted = False
@@ -126,9 +128,9 @@ class RunWatcher:
         current = now - self.frozen_since if self.frozen_since is not None else 0.0
         return self.frozen_seconds + current
 
-    def note_signal(self, pid: int) -> None:
+    def note_signal(self, pid: int, sig: str) -> None:
         """The presenter signalled ``pid``: if it dies of it, watch for a stalled run."""
-        self._signalled.add(pid)
+        self._signalled[pid] = sig
 
     def _wake(self) -> None:
         try:
@@ -303,9 +305,11 @@ class RunWatcher:
         life.exitcode = code if code is not None else self.life.code(life.pid)
         life.to(Life.EXITED)
         self._emit(life.pid, "exit", t, exitcode=life.exitcode)
-        if life.exitcode is not None and life.exitcode < 0 and life.pid in self._signalled:
-            name = signal.Signals(-life.exitcode).name if -life.exitcode in _SIGNALS else ""
-            self._stalled_by = f"process {life.pid} was ended by {name or life.exitcode}"
+        sent = self._signalled.get(life.pid)
+        # Ended by the presenter's signal (killed, or a KeyboardInterrupt exiting 1): the
+        # others may now wait for it forever.
+        if sent is not None and life.exitcode not in (None, 0):
+            self._stalled_by = f"process {life.pid} was ended by {sent}"
             self._last_progress = time.monotonic()
 
     def _reap(self, life: ProcessLife, code: int | None, t: float | None = None) -> None:
@@ -445,8 +449,10 @@ class RunWatcher:
 
     def _check_stall(self, now: float) -> None:
         cpu = sum(m.last.cpu_seconds for m in self.sampler.members.values() if m.last)
-        if cpu != self._cpu_total or self.frozen_since is not None:
-            self._cpu_total, self._last_progress = cpu, now  # a frozen run is not stalled
+        # Work, not housekeeping: the tracer's sampler threads cost a clock tick now and
+        # then; a process that computes costs a core. A frozen run is not stalled.
+        if cpu - self._cpu_total > STALL_CPU or cpu < self._cpu_total or self.frozen_since:
+            self._cpu_total, self._last_progress = cpu, now
         if self._stalled_by is None or self._stop is not None:
             return
         if now - self._last_progress < self.limits.stall_seconds:
@@ -574,6 +580,3 @@ class RunWatcher:
             self.returncode = self.popen.returncode
             if self.returncode is not None:
                 self._on_reaped(self.root_pid, self.returncode, time.time())
-
-
-_SIGNALS = {s.value for s in signal.Signals}

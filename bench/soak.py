@@ -107,7 +107,9 @@ def one_run(http: httpx.Client, rng: random.Random) -> str | None:
             return f"{lesson} ({params['start_method']}, {treatment}) still {state} after 60 s"
         time.sleep(0.05)
     if treatment == "end" and state != "finished":
-        return f"{lesson} ({params['start_method']}) left alone ended {state}"
+        lines = http.get(f"/api/runs/{run_id}/recording").text.splitlines()
+        errors = [line for line in lines if '"kind": "stderr"' in line or '"limit"' in line]
+        return f"{lesson} ({params['start_method']}) left alone ended {state}: {errors[-3:]}"
     return None
 
 

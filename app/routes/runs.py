@@ -14,12 +14,15 @@ from app.schemas import (
     CONTROL,
     EVERY_REQUEST,
     MAX_PID,
+    BreakpointsRequest,
     ProcessDetail,
     RunCreate,
     RunCreated,
     RunPublic,
     SignalRequest,
     SignalSent,
+    StepRequest,
+    StepSent,
     error_responses,
 )
 
@@ -99,6 +102,30 @@ def freeze_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
 def thaw_run(run_id: RunId, manager: ManagerDep) -> RunPublic:
     """Thaw a frozen run: SIGCONT to every process."""
     return RunPublic.model_validate(manager.freeze(run_id, False).public())
+
+
+@router.post(
+    "/{run_id}/step",
+    response_model=StepSent,
+    dependencies=[Presenter],
+    responses={**CONTROL, **error_responses(404, 409, 422)},
+)
+def step_run(run_id: RunId, body: StepRequest, manager: ManagerDep) -> StepSent:
+    """Step mode: let a held process (or all) run one line, to its next event, or on."""
+    pids = manager.step(run_id, body.pid, body.mode)
+    return StepSent(run=run_id, mode=body.mode, pids=pids)
+
+
+@router.put(
+    "/{run_id}/breakpoints",
+    response_model=RunPublic,
+    dependencies=[Presenter],
+    responses={**CONTROL, **error_responses(404, 409, 422)},
+)
+def put_breakpoints(run_id: RunId, body: BreakpointsRequest, manager: ManagerDep) -> RunPublic:
+    """Step mode: the lines where every process going on in ``run`` mode holds."""
+    lines = [(b.file, b.line) for b in body.lines]
+    return RunPublic.model_validate(manager.set_breakpoints(run_id, lines).public())
 
 
 @router.post(

@@ -14,7 +14,16 @@ import time
 import warnings
 from typing import SupportsIndex
 
-from workers.trace import blocking, events, lifecycle, sampler, streams, userfiles, values
+from workers.trace import (
+    blocking,
+    events,
+    lifecycle,
+    sampler,
+    step,
+    streams,
+    userfiles,
+    values,
+)
 from workers.trace.events import ENV_CHANNEL, channel, emit
 
 __all__ = ["ENV_CHANNEL", "ENV_SPEED", "emit", "install", "sleep", "speed"]
@@ -81,6 +90,7 @@ def install(*, views: bool = True) -> None:
         # Python 3.12+ warns at every fork of a process with threads (ours is one).
         warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
         sampler.start()
+        step.install()  # PROCVIZ_STEP: held before each line until the presenter says go
 
 
 def _nothing() -> None:

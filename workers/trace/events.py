@@ -24,6 +24,9 @@ WINDOW = 0.05
 
 _sock: socket.socket | None = None
 _sock_pid = 0
+# Events this process has sent but its sampled lines and step holds (step mode's "event").
+sent_count = 0
+QUIET_KINDS = ("line", "step")
 
 
 def channel() -> str | None:
@@ -31,7 +34,9 @@ def channel() -> str | None:
 
 
 def send(message: dict[str, Any]) -> None:
-    global _sock, _sock_pid
+    global _sock, _sock_pid, sent_count
+    if message["kind"] not in QUIET_KINDS:
+        sent_count += 1
     path = channel()
     if path is None:
         if message["kind"] not in ("stdout", "stderr"):

@@ -204,10 +204,13 @@ class RunManager:
         program = Program(entry=entry.entry, files=entry.program_files(params))
         return await self._start(lesson_id, params, program, _traced(program, params))
 
-    async def create_program(self, program: Program, raw_params: dict[str, Any] | None) -> Run:
-        """A program of the user's own, traced with no annotation (``workers.trace``)."""
+    async def create_program(
+        self, program: Program, raw_params: dict[str, Any] | None, lesson: str | None = None
+    ) -> Run:
+        """A program of the user's own (``lesson``: the saved lesson it is), traced with no
+        annotation (``workers.trace``)."""
         params = validate_params(raw_params)
-        return await self._start(None, params, program, _traced(program, params))
+        return await self._start(lesson, params, program, _traced(program, params))
 
     async def _start(
         self, lesson: str | None, params: dict[str, Any], program: Program | None, argv: list[str]

@@ -8,7 +8,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
 from app import programs
-from app.deps import ManagerDep, Presenter, SettingsDep, has_token, token_missing
+from app.deps import LessonsDep, ManagerDep, Presenter, SettingsDep, has_token, token_missing
 from app.recording import read_prefix
 from app.schemas import (
     CONTROL,
@@ -25,6 +25,7 @@ from app.schemas import (
     StepSent,
     error_responses,
 )
+from workers import catalog
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=EVERY_REQUEST)
 
@@ -42,14 +43,22 @@ RunId = Annotated[str, PathParam(max_length=64)]
     responses={**CONTROL, **error_responses(404, 422)},
 )
 async def create_run(
-    body: RunCreate, request: Request, manager: ManagerDep, settings: SettingsDep
+    body: RunCreate,
+    request: Request,
+    manager: ManagerDep,
+    settings: SettingsDep,
+    lessons: LessonsDep,
 ) -> RunCreated:
+    saved = lessons.get(body.lesson) if body.lesson and not catalog.get(body.lesson) else None
+    # Running code is running code: the token is needed always, also on loopback.
+    if (body.program is not None or saved is not None) and not has_token(request, settings):
+        raise token_missing()
     if body.program is not None:
-        # Running code is running code: the token is needed always, also on loopback.
-        if not has_token(request, settings):
-            raise token_missing()
         program = programs.from_request(body.program.files, body.program.entry, body.program.argv)
         run = await manager.create_program(program, body.params)
+    elif saved is not None:  # a lesson of the user's own, run by its id
+        program = programs.from_request(saved.files, saved.entry, [])
+        run = await manager.create_program(program, body.params, lesson=saved.id)
     else:
         assert body.lesson is not None  # RunCreate holds one or the other
         run = await manager.create(body.lesson, body.params)

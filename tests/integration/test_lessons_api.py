@@ -131,3 +131,23 @@ def test_a_saved_lesson_runs_and_its_run_holds_exactly_its_files(
     run = wait_state(server, run_id, {"finished"})
     assert run["program"]["files"] == FILES and run["program"]["entry"] == "main.py"
     api(server, "DELETE", "/api/lessons/runnable", headers=auth(token))
+
+
+def test_a_saved_lesson_runs_by_its_id_with_the_token_and_the_run_names_it(
+    server: Server, token: str
+) -> None:
+    body = {"id": "by-id", "files": FILES}
+    assert api(server, "POST", "/api/lessons", json=body, headers=auth(token)).status_code == 201
+    try:
+        run = {"lesson": "by-id", "params": {"speed": 4}}
+        refused = api(server, "POST", "/api/runs", json=run)
+        assert refused.status_code == 401  # a saved lesson is code of one's own
+        r = api(server, "POST", "/api/runs", json=run, headers=auth(token))
+        assert r.status_code == 201, r.text
+        assert r.json()["lesson"] == "by-id"
+        got = collect(server, r.json()["id"])
+        assert got.states()[-1] == "finished" and got.lines() == ["余票 3"]
+        public = wait_state(server, r.json()["id"], {"finished"})
+        assert public["lesson"] == "by-id" and public["program"]["files"] == FILES
+    finally:
+        api(server, "DELETE", "/api/lessons/by-id", headers=auth(token))

@@ -7,7 +7,7 @@ What the OS enforces, not what the run promises:
   and lists every process of the run, also one that left its session;
 - resource limits (memory per process, file size, open files, and ``RLIMIT_NPROC``
   where no cgroup is available) are applied by the run's root before any lesson
-  code runs (``workers.run`` reads them from ``PROCVIZ_LIMITS``) and inherited.
+  code runs (``workers.trace.script`` reads them from ``PROCVIZ_LIMITS``) and inherited.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _allows(path: Path, user: RunUser, owner_bits: int) -> bool:
 
 
 def check_user_can_run(user: RunUser, interpreter: Path, code: Path) -> None:
-    for path, exe in ((interpreter, True), (code / "workers" / "run.py", False)):
+    for path, exe in ((interpreter, True), (code / "workers" / "trace" / "script.py", False)):
         if not reachable(path, user, executable=exe):
             raise ConfinementError(
                 f"runs execute as the user {user.name!r}, who cannot reach {path} "

@@ -1,6 +1,6 @@
 """The run manager: start a lesson as its own process tree, follow it, stop it.
 
-Each run's root is a fresh interpreter (``python -m workers.run``) in its own
+Each run's root is a fresh interpreter (``python -m workers.trace.script``) in its own
 session and process group (and cgroup, and unprivileged user, where the OS gives
 us those: ``app.confine``); the server never forks its threaded self. If the
 server dies, the keeper (``app.keeper``) kills what is left of every run.
@@ -56,8 +56,9 @@ from app.records import Event, ProcessRecord
 from app.settings import Settings
 from app.states import RunState, check_transition
 from app.watcher import Limits, RunWatcher
-from workers import catalog, harness
+from workers import catalog
 from workers.trace import step
+from workers.trace.events import ENV_CHANNEL
 from workers.trace.script import ENV_LIMITS
 
 WORKERS_ROOT = Path(workers.__file__).resolve().parent.parent
@@ -197,9 +198,6 @@ class RunManager:
         if entry is None:
             raise LessonNotFound(lesson_id)
         params = entry.lesson.validate(raw_params)  # raises ParamError, naming the field
-        if entry.directory is None:  # a harness lesson, not yet a plain script
-            argv = ["-m", "workers.run", lesson_id, json.dumps(params)]
-            return await self._start(lesson_id, params, None, argv)
         # The lesson's own parameters are written into its code: viewers see what ran.
         program = Program(entry=entry.entry, files=entry.program_files(params))
         return await self._start(lesson_id, params, program, _traced(program, params))
@@ -256,8 +254,8 @@ class RunManager:
         )
         env = {
             **clean_env(dict(os.environ), s.pass_env),
-            harness.ENV_CHANNEL: str(sock_path),
-            harness.ENV_RUN_DIR: str(run.workdir),
+            ENV_CHANNEL: str(sock_path),
+            step.ENV_RUN_DIR: str(run.workdir),
             **({step.ENV_STEP: "1"} if run.params.get("step") else {}),
             ENV_LIMITS: json.dumps(run_limits(s.max_processes, run.cgroup is not None)),
             "HOME": str(run.workdir),

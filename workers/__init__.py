@@ -1,1 +1,2 @@
-"""Lessons and the harness they use. Never imports FastAPI."""
+"""The lessons (lecture scripts) and the tracer every process of a run loads. Never imports
+FastAPI."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -154,15 +154,11 @@ class LessonEntry:
 
     lesson: Lesson
     module: ModuleType  # the one that defines ``LESSON`` (``lesson.py`` beside the script)
-    directory: Path | None = None
+    directory: Path
     entry: str = "main.py"
-    # The harness path of a lesson not yet a plain script (``workers.run``).
-    main: Callable[[dict[str, Any]], None] | None = None
 
     def files(self) -> dict[str, str]:
         """The program as it is shipped: {relative name: text}, the entry among them."""
-        if self.directory is None:
-            return {}
         return {
             path.name: path.read_text(encoding="utf-8")
             for path in sorted(self.directory.iterdir())
@@ -177,25 +173,17 @@ class LessonEntry:
         return files
 
 
-LessonModule = LessonEntry  # the name the harness lessons knew
-
-
 def _discover() -> dict[str, LessonEntry]:
     from workers import lessons
 
     found: dict[str, LessonEntry] = {}
     for info in sorted(pkgutil.iter_modules(lessons.__path__), key=lambda i: i.name):
-        if info.ispkg:
-            module = importlib.import_module(f"workers.lessons.{info.name}.lesson")
-            lesson = getattr(module, "LESSON", None)
-            if isinstance(lesson, Lesson):
-                directory = Path(lessons.__path__[0]) / info.name
-                found[lesson.id] = LessonEntry(lesson, module, directory)
+        if not info.ispkg:
             continue
-        module = importlib.import_module(f"workers.lessons.{info.name}")
+        module = importlib.import_module(f"workers.lessons.{info.name}.lesson")
         lesson = getattr(module, "LESSON", None)
         if isinstance(lesson, Lesson):
-            found[lesson.id] = LessonEntry(lesson, module, main=module.main)
+            found[lesson.id] = LessonEntry(lesson, module, Path(lessons.__path__[0]) / info.name)
     return found
 
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import functools
-import inspect
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
@@ -61,15 +60,9 @@ def all_lessons(store: LessonStore) -> list[LessonPublic]:
     return builtins + [saved_public(lesson) for lesson in store.list()]
 
 
-def builtin_program(entry: catalog.LessonModule) -> tuple[dict[str, str], str]:
-    """A built-in lesson's files and entry: the catalog's, or its module's source."""
-    files: Any = getattr(entry, "files", None)
-    if callable(files):
-        files = files()
-    if isinstance(files, dict) and files:
-        name = getattr(entry, "entry", None)
-        return dict(files), name if isinstance(name, str) and name in files else next(iter(files))
-    return {"main.py": inspect.getsource(entry.module)}, "main.py"
+def builtin_program(entry: catalog.LessonEntry) -> tuple[dict[str, str], str]:
+    """A built-in lesson's files and entry (its lecture script and data files)."""
+    return entry.files(), entry.entry
 
 
 @functools.lru_cache(maxsize=256)

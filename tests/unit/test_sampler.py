@@ -103,7 +103,7 @@ def test_role_of_knows_the_start_methods_helpers() -> None:
         role_of(["python", "-c", "from multiprocessing.resource_tracker import main;main(5)"])
         == "resource_tracker"
     )
-    assert role_of(["python", "-m", "workers.run", "zombie"]) == "child"
+    assert role_of(["python", "-m", "workers.trace.script", "--", "main.py"]) == "child"
 
 
 def test_sampler_counts_a_task_being_reaped_as_gone() -> None:

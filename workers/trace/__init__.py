@@ -3,8 +3,7 @@
 ``install()`` is the one entry point. The bootstrap (``boot/sitecustomize.py``, found
 through ``PYTHONPATH``) calls it in every interpreter of a run when ``PROCVIZ_EVENTS``
 names the run's event socket; forks inherit it (``os.register_at_fork`` resets what a
-child must not share). The lessons' harness calls ``install(views=False)``: processes,
-output and errors only, as the lessons report the rest themselves.
+child must not share). ``install(views=False)``: processes, output and errors only.
 """
 
 from __future__ import annotations

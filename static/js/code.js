@@ -31,7 +31,36 @@ export class CodeView {
       this.body.replaceChildren(pre);
     }
     this.body.dataset.lesson = lessonId;
+    delete this.body.dataset.file; // a lesson's events point into its own module
     this.scrollToCode();
+  }
+
+  /** A program of the user's own: its entry file, one span#line-N per line as Pygments makes. */
+  showProgram(program) {
+    const files = program?.files ?? {};
+    const entry = String(program?.entry ?? "");
+    const base = entry.split("/").pop();
+    const name = entry in files ? entry : base in files ? base : Object.keys(files)[0];
+    if (name == null) return;
+    this.showing = null;
+    const code = document.createElement("code");
+    String(files[name]).split("\n").forEach((text, i, all) => {
+      if (i === all.length - 1 && text === "") return; // the file's last newline
+      const span = document.createElement("span");
+      span.id = `line-${i + 1}`;
+      span.textContent = `${text}\n`;
+      code.append(span);
+    });
+    const pre = document.createElement("pre");
+    pre.append(code);
+    const box = document.createElement("div");
+    box.className = "highlight";
+    box.append(pre);
+    this.body.replaceChildren(box);
+    // Which file the marks of lines belong to (events name theirs).
+    this.body.dataset.file = name.split("/").pop();
+    delete this.body.dataset.lesson;
+    this.body.scrollTop = 0;
   }
 
   /** Skip the module docstring and LESSON metadata: start at the first def or class. */

@@ -1,47 +1,35 @@
-// Which line of the lesson's code each process is at: events carry data.lineno, the lesson
-// line that produced them. Each process's latest line gets a bar in its colour and a PID chip;
-// the newest line overall is highlighted and scrolled into view.
+// Which line of the code each process is at (the model's activity: sampled `line` events and
+// the lineno other events carry), and where a process failed. Each line with processes on it
+// gets a bar and one PID chip per process (a crowd is summed up as "+N"); an error's line is
+// red with the PID and the exception's type. The newest line is highlighted and scrolled to.
 
+import { t } from "./i18n.js";
 import { pidColor } from "./status.js";
 
-// Events whose lineno says where the process is in the lesson's code.
-const KINDS = new Set(["stdout", "stderr", "value", "queue", "spawn"]);
+// Chips drawn on one line before the rest are summed up: ten workers on one line stay readable.
+const MAX_CHIPS = 4;
 
 export class CodeTracker {
-  /** @param {HTMLElement} body the code panel's body (Pygments HTML, one span#line-N per line) */
+  /** @param {HTMLElement} body the code panel's body (one span#line-N per line) */
   constructor(body, model) {
     this.body = body;
     this.model = model;
-    this.at = new Map(); // pid -> lineno
-    this.newest = null; // {pid, lineno}
     this.pending = false;
-    model.on("event", (msg) => this.onEvent(msg));
-    model.on("processes", () => this.forgetGone());
+    this.scroll = false;
+    this.shown = ""; // what the last render drew, so an unchanged picture is not drawn again
+    this.metrics = null; // {top, lineH}: measured once per code and size, never after a write
+    model.on("activity", () => this.schedule(true));
+    model.on("processes", () => this.schedule(false)); // a process gone is at no line
+    model.on("reset", () => this.schedule(false));
     // The code is replaced whenever another lesson is shown: mark the new lines again.
-    new MutationObserver(() => this.schedule(true)).observe(body, { childList: true });
-  }
-
-  onEvent(msg) {
-    const lineno = Number(msg.data?.lineno);
-    if (!KINDS.has(msg.kind) || !Number.isInteger(lineno) || lineno < 1) return;
-    // A spawn is reported about the child, from the parent's start() call: the line is the parent's.
-    const pid = msg.kind === "spawn" ? msg.data.ppid ?? msg.pid : msg.pid;
-    this.at.set(pid, lineno);
-    this.newest = { pid, lineno };
-    this.schedule(true);
-  }
-
-  /** A process that has left the tree is no longer at any line. */
-  forgetGone() {
-    const m = this.model;
-    let changed = false;
-    for (const pid of this.at.keys()) {
-      if (!m.processes.has(pid) && !m.ghosts.has(pid)) {
-        this.at.delete(pid);
-        changed = true;
-      }
-    }
-    if (changed) this.schedule(false);
+    new MutationObserver(() => {
+      this.metrics = null;
+      this.shown = "";
+      this.schedule(true);
+    }).observe(body, { childList: true });
+    new ResizeObserver(() => {
+      this.metrics = null;
+    }).observe(body);
   }
 
   schedule(scroll) {
@@ -54,20 +42,47 @@ export class CodeTracker {
     });
   }
 
+  /** Does an event's file name the file on show? A lesson's code takes every line. */
+  sameFile(filename) {
+    const file = this.body.dataset.file;
+    return !file || !filename || String(filename).split("/").pop() === file;
+  }
+
+  /** lineno -> {pids, newestT} for the processes still in the tree; and the error lines. */
+  collect() {
+    const m = this.model;
+    const act = m.activity;
+    const byLine = new Map();
+    let newest = null;
+    for (const [pid, at] of act.at) {
+      if ((!m.processes.has(pid) && !m.ghosts.has(pid)) || !this.sameFile(at.filename)) continue;
+      if (!byLine.has(at.lineno)) byLine.set(at.lineno, []);
+      byLine.get(at.lineno).push(pid);
+      if (!newest || at.t >= newest.t) newest = { pid, lineno: at.lineno, t: at.t };
+    }
+    const errors = new Map();
+    for (const [pid, e] of act.errors) {
+      if (e.lineno == null || !this.sameFile(e.filename)) continue;
+      if (!errors.has(e.lineno)) errors.set(e.lineno, []);
+      errors.get(e.lineno).push({ pid, type: e.type });
+    }
+    return { byLine, errors, newest };
+  }
+
   render() {
+    const { byLine, errors, newest } = this.collect();
+    const key = JSON.stringify([[...byLine], [...errors], newest?.pid, newest?.lineno]);
+    if (key === this.shown) return;
+    this.shown = key;
     const body = this.body;
-    for (const el of body.querySelectorAll(".at-line")) {
-      el.classList.remove("at-line", "at-line-newest");
-      el.removeAttribute("data-active-line");
-      el.removeAttribute("data-pids");
+    // Measured before this render writes anything: one layout read, once per code and size.
+    if (!this.metrics) this.metrics = this.measure();
+    for (const el of body.querySelectorAll(".at-line, .error-line")) {
+      el.classList.remove("at-line", "at-line-newest", "error-line");
+      for (const attr of ["data-active-line", "data-pids", "data-error", "data-error-pids"]) el.removeAttribute(attr);
       el.style.removeProperty("--pid-color");
       for (const chips of el.querySelectorAll(".line-pids")) chips.remove();
       el.normalize();
-    }
-    const byLine = new Map();
-    for (const [pid, lineno] of this.at) {
-      if (!byLine.has(lineno)) byLine.set(lineno, []);
-      byLine.get(lineno).push(pid);
     }
     for (const [lineno, pids] of byLine) {
       const el = body.querySelector(`#line-${lineno}`);
@@ -76,40 +91,79 @@ export class CodeTracker {
       el.dataset.activeLine = String(lineno);
       el.dataset.pids = pids.join(" ");
       // The bar takes the colour of the newest process here; the chips name all of them.
-      const lead = this.newest && pids.includes(this.newest.pid) ? this.newest.pid : pids.at(-1);
+      const lead = newest && pids.includes(newest.pid) ? newest.pid : pids.at(-1);
       el.style.setProperty("--pid-color", pidColor(lead));
-      const chips = document.createElement("span");
-      chips.className = "line-pids";
-      chips.setAttribute("aria-hidden", "true");
-      for (const pid of pids) {
-        const chip = document.createElement("span");
-        chip.className = "pid-chip";
-        chip.style.setProperty("--pid-color", pidColor(pid));
-        chip.textContent = String(pid);
-        chips.append(chip);
-      }
-      insertBeforeNewline(el, chips);
     }
-    const newest = this.newest && body.querySelector(`#line-${this.newest.lineno}`);
-    if (newest) newest.classList.add("at-line-newest");
-    body.dataset.activeLine = this.newest ? String(this.newest.lineno) : "";
-    if (newest && this.scroll) this.reveal(newest);
+    for (const [lineno, errs] of errors) {
+      const el = body.querySelector(`#line-${lineno}`);
+      if (!el) continue;
+      el.classList.add("error-line");
+      el.dataset.error = errs.map((e) => e.type).join(" ");
+      el.dataset.errorPids = errs.map((e) => e.pid).join(" ");
+    }
+    const lines = new Set([...byLine.keys(), ...errors.keys()]);
+    for (const lineno of lines) {
+      const el = body.querySelector(`#line-${lineno}`);
+      if (el) insertBeforeNewline(el, chipsFor(byLine.get(lineno) ?? [], errors.get(lineno) ?? []));
+    }
+    const newestEl = newest && body.querySelector(`#line-${newest.lineno}`);
+    if (newestEl) newestEl.classList.add("at-line-newest");
+    body.dataset.activeLine = newest ? String(newest.lineno) : "";
+    if (newest && this.scroll) this.reveal(newest.lineno, [...lines]);
     this.scroll = false;
   }
 
-  /** Scroll the code so every marked line is in view if they fit, else the newest one. */
-  reveal(newest) {
-    const body = this.body;
-    const marked = [...body.querySelectorAll(".at-line")];
-    const top = Math.min(...marked.map((el) => el.offsetTop));
-    const bottom = Math.max(...marked.map((el) => el.offsetTop + el.offsetHeight));
-    const [from, to] = bottom - top <= body.clientHeight - 16
-      ? [top, bottom]
-      : [newest.offsetTop, newest.offsetTop + newest.offsetHeight];
-    if (from >= body.scrollTop && to <= body.scrollTop + body.clientHeight) return;
-    // Centred in the panel, with the code around it for context.
-    body.scrollTop = Math.max(0, (from + to) / 2 - body.clientHeight / 2);
+  /** Where line 1 starts and how tall a line is, in the body's scroll coordinates. */
+  measure() {
+    const first = this.body.querySelector("#line-1");
+    const second = this.body.querySelector("#line-2");
+    if (!first) return { top: 0, lineH: 20 };
+    const top = first.offsetTop;
+    const lineH = second ? second.offsetTop - top : first.offsetHeight;
+    return { top, lineH: lineH > 0 ? lineH : 20 };
   }
+
+  /** Scroll the code so every marked line is in view if they fit, else the newest one. */
+  reveal(lineno, marked) {
+    const body = this.body;
+    const { top, lineH } = this.metrics;
+    const y = (n) => top + (n - 1) * lineH;
+    const view = body.clientHeight;
+    const lo = Math.min(...marked);
+    const hi = Math.max(...marked);
+    const [from, to] = y(hi) + lineH - y(lo) <= view - 16 ? [y(lo), y(hi) + lineH] : [y(lineno), y(lineno) + lineH];
+    if (from >= body.scrollTop && to <= body.scrollTop + view) return;
+    // Centred in the panel, with the code around it for context.
+    body.scrollTop = Math.max(0, (from + to) / 2 - view / 2);
+  }
+}
+
+function chipsFor(pids, errors) {
+  const chips = document.createElement("span");
+  chips.className = "line-pids";
+  chips.setAttribute("aria-hidden", "true");
+  for (const e of errors) {
+    const chip = document.createElement("span");
+    chip.className = "pid-chip error-chip";
+    chip.textContent = `✖ ${e.pid} ${e.type || t("code_error")}`;
+    chips.append(chip);
+  }
+  const shown = pids.length > MAX_CHIPS ? pids.slice(0, MAX_CHIPS - 1) : pids;
+  for (const pid of shown) {
+    const chip = document.createElement("span");
+    chip.className = "pid-chip";
+    chip.style.setProperty("--pid-color", pidColor(pid));
+    chip.textContent = String(pid);
+    chips.append(chip);
+  }
+  if (shown.length < pids.length) {
+    const more = document.createElement("span");
+    more.className = "pid-chip pid-more";
+    more.textContent = `+${pids.length - shown.length}`;
+    more.title = pids.slice(shown.length).join(" ");
+    chips.append(more);
+  }
+  return chips;
 }
 
 /** Put the chips on the line itself: before the newline that ends the line's last text. */

@@ -13,6 +13,7 @@ import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
 import { Keys, toggleFullscreen } from "./keys.js";
 import { LessonBrief } from "./lessonbrief.js";
 import { holdTreeWhilePaused, PauseBar } from "./pausebar.js";
+import { PoolsView } from "./pools.js";
 import { ProgramFiles } from "./programfiles.js";
 import { onDisplayChange, setupDisplay, toggleProjector, toggleTheme } from "./projector.js";
 import { QueuesView } from "./queues.js";
@@ -214,11 +215,13 @@ const replayingNow = () => new URL(location.href).searchParams.has("replay");
 function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   const model = new RunModel(serverPid);
   // Pausing the view holds the server's messages here; the run itself goes on.
-  const gate = new ViewGate((msg) => model.apply(msg));
+  // A function in the stream is a step of ours in its place (a reconnect's reset), not a message.
+  const gate = new ViewGate((msg) => (typeof msg === "function" ? msg() : model.apply(msg)));
   const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() && !replayingNow() });
   const tree = new TreeView($("tree"), model, { onNodeClick: (proc, ev) => menu.open(proc, ev) });
   const consoleView = new ConsoleView($("console"), $("console-count"), (pid) => model.labelOf(pid));
   const queues = new QueuesView($("queues"), $("queue-list"), model);
+  const pools = new PoolsView($("pools"), $("pool-list"), model);
   const result = new ResultView($("result-card"), $("punchline"), $("result-keys"));
   const timeline = new TimelineView($("timeline"), model);
   holdTreeWhilePaused(gate, tree, model);
@@ -288,6 +291,16 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   model.on("notice", (msg) => consoleView.notice(msg.message ?? ""));
   model.on("label", (pid) => consoleView.relabel(pid, model.labelOf(pid)));
   model.on("queues", (name) => queues.update(name));
+  model.on("activity", () => tree.schedule());
+  // Emptied (a reconnect, a replay's seek back): empty what the model does not redraw by itself.
+  model.on("reset", () => {
+    consoleView.clear();
+    queues.clear();
+    result.show(null, lessonOf());
+    $("limit-banner").hidden = true;
+    tree.schedule();
+    timeline.draw();
+  });
   model.on("result", (data) => result.show(data, lessonOf()));
   model.on("limit", (data) => {
     const banner = $("limit-banner");
@@ -295,7 +308,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
     banner.hidden = false;
   });
 
-  rerender.push(showRun, () => tree.schedule(), () => result.render(), () => consoleView.updateCount());
+  rerender.push(showRun, () => tree.schedule(), () => result.render(), () => consoleView.updateCount(), () => pools.relabelAll());
   rerender.push(() => {
     if (model.limit) $("limit-banner").textContent = `${t("limit")}: ${model.limit.reason ?? ""}`;
   });
@@ -310,19 +323,18 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
       apply: (msg) => model.apply(msg),
       setConn,
       host: document.querySelector("main.layout"),
-      // A seek back starts from nothing: empty what the model does not redraw by itself.
-      reset: () => {
-        consoleView.clear();
-        queues.clear();
-        result.show(null, lessonOf());
-        $("limit-banner").hidden = true;
-        tree.schedule();
-      },
+      // A seek back starts from nothing: model.reset() empties the views ("reset" above).
+      reset: () => {},
       redraw: () => timeline.draw(),
     });
   } else {
     source = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
       onMessage: (msg) => gate.push(msg),
+      // A new connection sends the run again (snapshot, then history): start from nothing, in
+      // the stream's order, so a paused view shows what came before the reconnect first.
+      onOpen: (n) => {
+        if (n > 0) gate.push(() => model.reset());
+      },
       onStatus: (status, info) => {
         setConn(status);
         // The server does not know this run (it was restarted): say so instead of retrying.

@@ -47,6 +47,11 @@ function mib(bytes) {
   return bytes ? `${(bytes / 1048576).toFixed(1)} ${t("mib")}` : "";
 }
 
+/** The state a node shows: the server's lifecycle word wins over a sample not taken yet. */
+export function shownStatus(p) {
+  return p.life === "exited" ? "zombie" : p.status;
+}
+
 function fmtValue(v) {
   if (typeof v === "string") return v;
   const s = JSON.stringify(v);
@@ -66,6 +71,10 @@ export class TreeView {
     this.lastFrame = 0;
     this.pending = false;
     this.viewKey = "";
+    this.noteRoom = 0; // the most notes a node has had: room kept, so notes coming and going do not move the tree
+    model.on("reset", () => {
+      this.noteRoom = 0;
+    });
     new ResizeObserver(() => this.schedule()).observe(container);
     // Ghosts fade out on a clock of their own.
     setInterval(() => {
@@ -137,8 +146,9 @@ export class TreeView {
     for (const n of root.descendants()) {
       if (!n.data.proc) continue;
       room.notes = Math.max(room.notes, notesFor(m, n.data.proc.pid).length);
-      room.zombies ||= n.data.proc.status === "zombie" && !n.data.ghost;
+      room.zombies ||= n.data.proc.life === "exited" && !n.data.ghost;
     }
+    this.noteRoom = room.notes = Math.max(this.noteRoom, room.notes);
     if (!isProjector()) return geometry("full", room);
     let best = null;
     for (const name of PROJECTOR_GEOMETRIES) {
@@ -272,23 +282,36 @@ export class TreeView {
     const m = this.model;
     const p = d.data.proc;
     const ghost = d.data.ghost;
-    const st = statusStyle(p.status);
-    const zombie = p.status === "zombie" && !ghost;
+    const status = shownStatus(p);
+    const st = statusStyle(status);
+    const zombie = p.life === "exited" && !ghost;
     const adoption = m.adoptions.get(p.pid);
+    const act = m.activity;
+    const blocked = ghost ? null : act.blocked.get(p.pid);
+    const held = ghost ? [] : act.heldBy(p.pid);
+    const error = act.errors.get(p.pid);
+    const role = m.roleOf(p.pid);
     const wasGhost = g.classed("ghost");
     // A ghost no longer exists: psutil's word for that is "dead"; its last sample stays readable.
     g.attr("data-pid", p.pid)
       .attr("data-ppid", p.ppid)
-      .attr("data-status", ghost ? "dead" : p.status)
-      .attr("data-last-status", p.status)
+      .attr("data-status", ghost ? "dead" : status)
+      .attr("data-last-status", status)
+      .attr("data-life", ghost ? "reaped" : p.life ?? "")
       .attr("data-gone", ghost ? "true" : null)
-      .attr("data-role", p.role ?? "")
+      .attr("data-role", role)
       .attr("data-label", p.label ?? "")
+      .attr("data-blocked", blocked ? `${blocked.op}(${blocked.on})` : null)
+      .attr("data-blocked-kind", blocked?.kind || null)
+      .attr("data-holds", held.length ? held.join(" ") : null)
+      .attr("data-error", error ? error.type : null)
       .attr("tabindex", ghost ? null : 0)
-      .attr("aria-label", `PID ${p.pid} ${p.label ?? ""} ${t(`st_${p.status}`)}`)
+      .attr("aria-label", [`PID ${p.pid} ${p.label ?? ""} ${t(`st_${status}`)}`, ...notesFor(m, p.pid).map((n) => n.text)].join(" · "))
       .classed("zombie", zombie)
       .classed("ghost", Boolean(ghost))
-      .classed("provisional", Boolean(p.provisional))
+      .classed("blocked", Boolean(blocked))
+      .classed("holder", held.length > 0)
+      .classed("errored", Boolean(error))
       .classed("adopted", Boolean(adoption))
       .style("--status", st.color);
     if (ghost) g.interrupt("enter").style("opacity", Math.max(0.08, 0.6 * (1 - d.data.fade)));
@@ -299,7 +322,7 @@ export class TreeView {
     g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
     // The PID in the colour its console lines are tagged with.
     g.select("title").text(
-      [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${p.status} · CPU ${p.cpu_percent ?? 0}%`,
+      [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${status} · CPU ${p.cpu_percent ?? 0}%`,
         `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n"),
     );
     const textW = geo.nodeW - geo.textX - 10;
@@ -308,9 +331,9 @@ export class TreeView {
     // The role, unless the label already says it ("forkserver", "resource_tracker"); a
     // narrow node keeps the room for the name.
     const plain = (x) => String(x ?? "").toLowerCase().replace(/[\s_-]/g, "");
-    const showRole = p.role && p.role !== "child" && (geo.name === "full" || !p.label) && plain(p.label) !== plain(p.role);
-    const role = showRole ? ` · ${t(`role_${p.role}`)}` : "";
-    fitText(g.select(".l2"), `${p.label || p.name || ""}${role}`, textW);
+    const showRole = role && role !== "child" && (geo.name === "full" || !p.label) && plain(p.label) !== plain(role);
+    const roleText = showRole ? ` · ${t(`role_${role}`)}` : "";
+    fitText(g.select(".l2"), `${p.label || p.name || ""}${roleText}`, textW);
     // Changes with every sample: estimated, not measured, so a frame does not force a reflow per node.
     if (geo.l3Px) {
       const px = geo.name === "full" && isProjector() ? PROJECTOR_L3_PX : geo.l3Px;
@@ -324,16 +347,14 @@ export class TreeView {
   /** The third line: state, and exit code once known; with CPU and memory in the full picture. */
   detailLine(p, ghost, full = true) {
     if (ghost) {
-      const code = p.exitcode != null ? ` · ${t("exit_code")} ${p.exitcode}` : "";
+      const code = ghost.exitcode != null ? ` · ${t("exit_code")} ${ghost.exitcode}` : "";
       return `${t("gone")}${code}`;
     }
-    // Its exit is known before a sample shows it a zombie: it has exited all the same.
-    const parts = [p.exitcode != null && p.status !== "zombie" ? t("exited") : t(`st_${p.status}`)];
-    if (p.status === "zombie") {
+    const parts = [t(`st_${shownStatus(p)}`)];
+    if (p.life === "exited") {
       // The point of the lesson: it has exited, but nobody has waited for it yet.
       parts.push(p.exitcode != null ? `${t("exit_code")} ${p.exitcode}` : t("not_reaped"));
-    } else if (p.exitcode != null) parts.push(`${t("exit_code")} ${p.exitcode}`);
-    else if (full) {
+    } else if (full) {
       parts.push(`${(p.cpu_percent ?? 0).toFixed(0)}%`);
       if (p.rss) parts.push(mib(p.rss));
     }
@@ -392,9 +413,20 @@ function shapeNode(g, d, geo) {
   g.select(".notes").selectAll("g.note").remove(); // drawn again at this picture's size
 }
 
-/** What hangs below a node: its copies of variables, and who adopted it. */
+/** What hangs below a node: what it waits for, holds, runs or failed with; its copies of
+ * variables; who adopted it. */
 function notesFor(m, pid) {
   const notes = [];
+  const act = m.activity;
+  const gone = !m.processes.has(pid);
+  const blocked = gone ? null : act.blocked.get(pid);
+  if (blocked) notes.push({ cls: "blocked", text: `${t("blocked")}: ${blocked.op}(${blocked.on})` });
+  const held = gone ? [] : act.heldBy(pid);
+  if (held.length) notes.push({ cls: "holds", text: `${t("holds")} ${held.join(", ")}` });
+  const task = gone ? null : act.tasks.get(pid);
+  if (task) notes.push({ cls: "task", text: `${t("task")}: ${task.fn || "?"}()` });
+  const error = act.errors.get(pid);
+  if (error) notes.push({ cls: "error", text: clip(`${error.type}: ${error.message}`, 36) });
   for (const [name, v] of m.values.get(pid) ?? []) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
   const adoption = m.adoptions.get(pid);
   if (adoption) {
@@ -433,6 +465,23 @@ function fitText(sel, text, maxWidth, charWidth) {
   }
 }
 
+/** The notes' font size in the tree's units (app.css / projector.css `.note text`). */
+function notePx(geo) {
+  if (geo.name === "full") return isProjector() ? 20 : 18;
+  return geo.name === "state" ? 24 : 26;
+}
+
+/** A line's width in a monospaced face (0.6 em a character; a CJK character a full em). */
+function estimateWidth(text, px) {
+  let w = 0;
+  for (const c of text) w += c.charCodeAt(0) > 0x2e80 ? px : px * 0.62;
+  return w;
+}
+
+function clip(s, n) {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
 function drawNotes(g, notes, geo) {
   const sel = g.select(".notes").selectAll("g.note").data(notes, (n, i) => `${n.cls}:${n.cls === "value" ? n.text.split(" =")[0] : i}`);
   sel.exit().remove();
@@ -445,9 +494,12 @@ function drawNotes(g, notes, geo) {
     .each(function (n) {
       const ng = d3.select(this);
       const text = ng.select("text").attr("y", geo.noteH * 0.62);
-      if (text.text() === n.text) return;
+      if (text.text() === n.text && this.dataset.geo === geo.name) return;
+      this.dataset.geo = geo.name;
       text.text(n.text).attr("textLength", null);
-      const natural = text.node().getComputedTextLength();
+      // Estimated, not measured: notes change with every wait and lock, and a measure after
+      // each write would lay the page out once per note.
+      const natural = estimateWidth(n.text, notePx(geo));
       const w = Math.min(geo.colW - 6, natural + 20);
       ng.select("rect").attr("x", -w / 2).attr("y", 0).attr("width", w).attr("height", geo.noteH - 4);
       if (natural > w - 12) text.attr("textLength", w - 12).attr("lengthAdjust", "spacingAndGlyphs");

@@ -61,6 +61,7 @@ def _server(settings: Settings) -> Any:
         log_level="warning",
         http=HeadLimitProtocol.with_limit(settings.max_header),  # 431 over the limit
         ws=RefusingWebSocketProtocol,
+        ws_per_message_deflate=settings.ws_deflate,
     )
     return uvicorn.Server(config)
 

@@ -94,6 +94,9 @@ class Settings:
     control_rate: float = 20.0
     control_burst: int = 40
     max_ws_per_client: int = 1000
+    # permessage-deflate on WebSockets: off, because it compresses the same bytes once per
+    # viewer (bench/fanout.py has the figures); on for viewers behind a thin link.
+    ws_deflate: bool = False
 
     # The token was generated at start-up, not configured (see with_token).
     token_generated: bool = False
@@ -155,4 +158,5 @@ class Settings:
             control_rate=get("CONTROL_RATE", float, d.control_rate, 0.1, 1e6),  # type: ignore[arg-type]
             control_burst=get("CONTROL_BURST", int, d.control_burst, 1, 10**7),  # type: ignore[arg-type]
             max_ws_per_client=get("MAX_WS_PER_CLIENT", int, d.max_ws_per_client, 1, 10**6),  # type: ignore[arg-type]
+            ws_deflate=bool(get("WS_DEFLATE", int, int(d.ws_deflate), 0, 1)),
         )

@@ -116,6 +116,9 @@ class Run:
     frozen: bool = False
     breakpoints: list[tuple[str, int]] = field(default_factory=list)  # step mode
     expiry_extended: float = 0.0  # seconds of frozen time added to its maximum duration
+    # The maximum duration's timer: cancelled at the end, or it would hold the run (its hub,
+    # its watcher) in memory for the whole duration after it ended.
+    expiry: asyncio.TimerHandle | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def public(self) -> dict[str, Any]:
@@ -295,7 +298,7 @@ class RunManager:
             extra_members=run.cgroup.pids if run.cgroup else None,
         )
         run.watcher.start()
-        loop.call_later(s.max_duration, self._expire, run)
+        run.expiry = loop.call_later(s.max_duration, self._expire, run)
 
     def _run_user(self) -> RunUser | None:
         """Who the run executes as (None: as the server); checked once it can run at all."""
@@ -319,7 +322,7 @@ class RunManager:
         owed = min(run.watcher.frozen_total(), self.settings.max_frozen) - run.expiry_extended
         if owed > 0.5:
             run.expiry_extended += owed
-            asyncio.get_running_loop().call_later(owed, self._expire, run)
+            run.expiry = asyncio.get_running_loop().call_later(owed, self._expire, run)
             return
         reason = f"the run reached the maximum duration of {self.settings.max_duration:g} s"
         run.hub.event(
@@ -353,6 +356,8 @@ class RunManager:
         run.set_state(state)
         run.recorder.close()
         run.hub.release(run.recorder.path)  # its history now lives on disk only
+        if run.expiry is not None:
+            run.expiry.cancel()
         if run.watcher is not None:
             self.keeper.forget(run.watcher.root_pid)
         if run.cgroup is not None:

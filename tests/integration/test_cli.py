@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -127,22 +129,33 @@ def test_cli_refuses_a_missing_a_non_python_and_a_broken_script(tmp_path: Path) 
     assert 'syntax error in "broken.py", line 1, column 5' in out.stderr
 
 
-def test_cli_open_serves_the_run_until_ctrl_c_and_exits_with_the_scripts_status(
-    tmp_path: Path,
-) -> None:
-    (tmp_path / "buy.py").write_text(SCRIPT)
-    (tmp_path / "data.json").write_text('{"ticket_num": 2}')
+@contextlib.contextmanager
+def opened(cwd: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``procviz ARGS`` serving in the background: the process and the URL it opened."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "run", "--open", "buy.py", "5"],
-        cwd=tmp_path,
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=cwd,
         env={**traced_env(), "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    assert proc.stdout is not None
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+        yield proc, proc.stdout.readline()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+
+
+def test_cli_open_serves_the_run_until_ctrl_c_and_exits_with_the_scripts_status(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "buy.py").write_text(SCRIPT)
+    (tmp_path / "data.json").write_text('{"ticket_num": 2}')
+    with opened(tmp_path, "run", "--open", "buy.py", "5") as (proc, line):
         url = re.search(r"(http://127\.0\.0\.1:\d+)/runs/([\w-]+)\?token=(\S+)", line)
         assert url, line
         base, run_id, token = url.groups()
@@ -155,28 +168,13 @@ def test_cli_open_serves_the_run_until_ctrl_c_and_exits_with_the_scripts_status(
         assert proc.poll() is None  # it serves on after the run, until Ctrl-C
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 5
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        assert proc.stdout is not None
-        proc.stdout.close()
 
 
 def test_cli_open_replays_a_recording(tmp_path: Path) -> None:
     (tmp_path / "buy.py").write_text(SCRIPT)
     (tmp_path / "data.json").write_text('{"ticket_num": 1}')
     assert run_script(tmp_path, "--record", "rec.jsonl", "buy.py", "0").returncode == 0
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "open", "rec.jsonl"],
-        cwd=tmp_path,
-        env={**traced_env(), "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+    with opened(tmp_path, "open", "rec.jsonl") as (proc, line):
         url = re.search(r"(http://127\.0\.0\.1:\d+)/runs/([\w-]+)\?replay=1&token=", line)
         assert url, line
         base, run_id = url.groups()
@@ -185,9 +183,3 @@ def test_cli_open_replays_a_recording(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/api/runs/{run_id}").json()["state"] == "finished"
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        assert proc.stdout is not None
-        proc.stdout.close()

@@ -17,7 +17,7 @@ export class CodeTracker {
     this.pending = false;
     this.scroll = false;
     this.shown = ""; // what the last render drew, so an unchanged picture is not drawn again
-    this.metrics = null; // {top, lineH}: measured once per code and size, never after a write
+    this.metrics = null; // lineno -> [top, height]: measured once per code and size, never after a write
     model.on("activity", () => this.schedule(true));
     model.on("processes", () => this.schedule(false)); // a process gone is at no line
     model.on("reset", () => this.schedule(false));
@@ -113,25 +113,26 @@ export class CodeTracker {
     this.scroll = false;
   }
 
-  /** Where line 1 starts and how tall a line is, in the body's scroll coordinates. */
+  /** Each line's top and height in the body's scroll coordinates (a line may wrap on the
+   * projector), read in one pass: once per code and size, before a render writes anything. */
   measure() {
-    const first = this.body.querySelector("#line-1");
-    const second = this.body.querySelector("#line-2");
-    if (!first) return { top: 0, lineH: 20 };
-    const top = first.offsetTop;
-    const lineH = second ? second.offsetTop - top : first.offsetHeight;
-    return { top, lineH: lineH > 0 ? lineH : 20 };
+    const lines = new Map();
+    for (const el of this.body.querySelectorAll("span[id^='line-']")) {
+      lines.set(Number(el.id.slice(5)), [el.offsetTop, el.offsetHeight]);
+    }
+    return lines;
   }
 
   /** Scroll the code so every marked line is in view if they fit, else the newest one. */
   reveal(lineno, marked) {
     const body = this.body;
-    const { top, lineH } = this.metrics;
-    const y = (n) => top + (n - 1) * lineH;
+    const lines = this.metrics;
+    const top = (n) => lines.get(n)?.[0] ?? 0;
+    const bottom = (n) => top(n) + (lines.get(n)?.[1] ?? 0);
     const view = body.clientHeight;
     const lo = Math.min(...marked);
     const hi = Math.max(...marked);
-    const [from, to] = y(hi) + lineH - y(lo) <= view - 16 ? [y(lo), y(hi) + lineH] : [y(lineno), y(lineno) + lineH];
+    const [from, to] = bottom(hi) - top(lo) <= view - 16 ? [top(lo), bottom(hi)] : [top(lineno), bottom(lineno)];
     if (from >= body.scrollTop && to <= body.scrollTop + view) return;
     // Centred in the panel, with the code around it for context.
     body.scrollTop = Math.max(0, (from + to) / 2 - view / 2);

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import stat
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 CGROUP_V1_PIDS = Path("/sys/fs/cgroup/pids")
+# A readable copy of the workers package: procviz-code-SERVERPID-xxxx in the temp dir.
+CODE_PREFIX = "procviz-code-"
 CGROUP_V2 = Path("/sys/fs/cgroup")
 # The cgroup counts tasks (threads too): room for each process's helper threads
 # (a Queue's feeder, a Pool's handlers), above the process cap the watcher enforces.
@@ -69,9 +74,11 @@ def _tasks_of(uid: int) -> int:
 
 
 def reachable(path: Path, user: RunUser, executable: bool = False) -> bool:
-    """Whether ``user`` can reach ``path`` (every directory searchable, the file readable)."""
+    """Whether ``user`` can reach ``path`` (every directory searchable, the file readable),
+    by the path as given (a symlink's own directories count) and by the file it names."""
+    given = Path(os.path.abspath(path))
     real = Path(os.path.realpath(path))
-    for directory in reversed(real.parents):
+    for directory in {*given.parents, *real.parents}:
         if not _allows(directory, user, stat.S_IXUSR):
             return False
     bits = stat.S_IRUSR | (stat.S_IXUSR if executable else 0)
@@ -93,15 +100,43 @@ def _allows(path: Path, user: RunUser, owner_bits: int) -> bool:
     return st.st_mode & want == want
 
 
-def check_user_can_run(user: RunUser, interpreter: Path, code: Path) -> None:
-    for path, exe in ((interpreter, True), (code / "workers" / "trace" / "script.py", False)):
-        if not reachable(path, user, executable=exe):
-            raise ConfinementError(
-                f"runs execute as the user {user.name!r}, who cannot reach {path} "
-                f"({os.path.realpath(path)}): install procviz where every user can read it "
-                "(e.g. a virtual environment made from /usr/bin/python3 outside /root), or "
-                "set PROCVIZ_RUN_USER to a user who can"
-            )
+@dataclass(frozen=True)
+class Runtime:
+    """What a run executes: an interpreter, and the directory that holds ``workers``."""
+
+    interpreter: Path
+    code: Path
+    copy: Path | None = None  # a copy of ours to remove at shutdown
+
+
+def runtime_for(user: RunUser | None, interpreter: Path, code: Path) -> Runtime:
+    """The server's own interpreter and code, if the run user can reach them.
+
+    Otherwise (a checkout or a virtual environment under a private home, as /root): the
+    base interpreter and a world-readable copy of the ``workers`` package, which needs
+    nothing but the standard library. No run ever runs as a user it cannot serve.
+    """
+    if user is None:
+        return Runtime(interpreter, code)
+    base = Path(getattr(sys, "_base_executable", interpreter))
+    exe = next((p for p in (interpreter, base) if reachable(p, user, executable=True)), None)
+    if exe is None:
+        raise ConfinementError(
+            f"runs execute as the user {user.name!r}, who can execute neither {interpreter} "
+            f"nor {base}: install Python where every user can (e.g. Debian's /usr/bin/python3), "
+            "or set PROCVIZ_RUN_USER to a user who can"
+        )
+    if reachable(code / "workers" / "trace" / "script.py", user):
+        return Runtime(exe, code)
+    copy = Path(tempfile.mkdtemp(prefix=f"{CODE_PREFIX}{os.getpid()}-"))
+    shutil.copytree(
+        code / "workers", copy / "workers", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for parent, _dirs, files in os.walk(copy):
+        os.chmod(parent, 0o755)
+        for name in files:
+            os.chmod(os.path.join(parent, name), 0o644)
+    return Runtime(exe, copy, copy)
 
 
 def hand_over(directory: Path, user: RunUser) -> None:

@@ -27,16 +27,18 @@ from typing import Any
 import workers
 from app.channel import open_channel
 from app.confine import (
+    CODE_PREFIX,
     TASKS_PER_PROCESS,
     TASKS_SLACK,
     Cgroup,
     ConfinementError,
+    Runtime,
     RunUser,
-    check_user_can_run,
     clean_env,
     hand_over,
     remove_empty_cgroups,
     run_limits,
+    runtime_for,
 )
 from app.handle import ProcessHandle
 from app.hub import Hub
@@ -183,6 +185,7 @@ class RunManager:
         self.runs: dict[str, Run] = {}
         self.lobby = Lobby()
         self.keeper = Keeper()
+        self.runtime: Runtime | None = None
         remove_leftovers()
         close_interrupted(recordings_dir(settings.data_dir))
 
@@ -245,6 +248,8 @@ class RunManager:
         sock_path = run.workdir / "events.sock"
         sock = open_channel(sock_path)
         user = self._run_user()
+        runtime = self._runtime(user)
+        boot = runtime.code / BOOT_DIR.relative_to(WORKERS_ROOT)
         cwd = run.workdir
         if run.program is not None and run.program.cwd is not None:
             cwd = run.program.cwd
@@ -264,7 +269,7 @@ class RunManager:
             "HOME": str(run.workdir),
             # The bootstrap first: every interpreter of the run loads the tracer.
             "PYTHONPATH": os.pathsep.join(
-                p for p in (str(BOOT_DIR), str(WORKERS_ROOT), os.environ.get("PYTHONPATH")) if p
+                p for p in (str(boot), str(runtime.code), os.environ.get("PYTHONPATH")) if p
             ),
             "PYTHONUNBUFFERED": "1",
         }
@@ -273,7 +278,7 @@ class RunManager:
             hand_over(run.workdir, user)
             as_user = {"user": user.uid, "group": user.gid, "extra_groups": []}
         popen = subprocess.Popen(
-            [sys.executable, *argv],
+            [str(runtime.interpreter), *argv],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -301,13 +306,15 @@ class RunManager:
         run.expiry = loop.call_later(s.max_duration, self._expire, run)
 
     def _run_user(self) -> RunUser | None:
-        """Who the run executes as (None: as the server); checked once it can run at all."""
+        """Who the run executes as (None: as the server)."""
         name = self.settings.run_user
-        if name is None:
-            return None
-        user = RunUser.named(name)
-        check_user_can_run(user, Path(sys.executable), WORKERS_ROOT)
-        return user
+        return RunUser.named(name) if name is not None else None
+
+    def _runtime(self, user: RunUser | None) -> Runtime:
+        """The interpreter and code a run executes, found once (see ``runtime_for``)."""
+        if self.runtime is None:
+            self.runtime = runtime_for(user, Path(sys.executable), WORKERS_ROOT)
+        return self.runtime
 
     def _flush_every_second(self, run: Run) -> None:
         """A crash loses at most the last second of a recording."""
@@ -512,6 +519,8 @@ class RunManager:
                 [asyncio.create_task(r.done.wait()) for r in active], timeout=timeout
             )
         self.keeper.close()
+        if self.runtime is not None and self.runtime.copy is not None:
+            shutil.rmtree(self.runtime.copy, ignore_errors=True)
 
 
 def _traced(program: Program, params: dict[str, Any]) -> list[str]:
@@ -524,8 +533,9 @@ def _traced(program: Program, params: dict[str, Any]) -> list[str]:
 
 def remove_leftovers() -> None:
     """Run directories and cgroups of servers that died without cleaning up after them."""
-    for path in Path(tempfile.gettempdir()).glob(f"{RUNDIR_PREFIX}*-*"):
-        server_pid = path.name.removeprefix(RUNDIR_PREFIX).split("-", 1)[0]
-        if server_pid.isdigit() and not Path(f"/proc/{server_pid}").exists():
-            shutil.rmtree(path, ignore_errors=True)
+    for prefix in (RUNDIR_PREFIX, CODE_PREFIX):
+        for path in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+            server_pid = path.name.removeprefix(prefix).split("-", 1)[0]
+            if server_pid.isdigit() and not Path(f"/proc/{server_pid}").exists():
+                shutil.rmtree(path, ignore_errors=True)
     remove_empty_cgroups("procviz-")

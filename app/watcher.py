@@ -129,8 +129,15 @@ class RunWatcher:
         return self.frozen_seconds + current
 
     def note_signal(self, pid: int, sig: str) -> None:
-        """The presenter signalled ``pid``: if it dies of it, watch for a stalled run."""
+        """The presenter signalled ``pid``: from now on, watch for a stalled run.
+
+        Also when it does not die of it: a child interrupted while its queue's feeder
+        thread still holds items never exits, and its parent waits for it for ever.
+        """
         self._signalled[pid] = sig
+        if sig in ("SIGINT", "SIGTERM", "SIGKILL"):
+            self._stalled_by = self._stalled_by or f"process {pid} was sent {sig}"
+            self._last_progress = time.monotonic()
 
     def _wake(self) -> None:
         try:

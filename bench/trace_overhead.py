@@ -86,7 +86,7 @@ def measure(program: str, runs: int, viztracer: bool) -> dict[str, list[float]]:
     if viztracer:
         out = str(work / "viz.json")
         commands["viztracer"] = (
-            [sys.executable, "-m", "viztracer", "-q", "-o", out, program],
+            [sys.executable, "-m", "viztracer", "--quiet", "-o", out, program],
             plain_env,
         )
     times: dict[str, list[float]] = {name: [] for name in commands}

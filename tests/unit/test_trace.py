@@ -76,8 +76,9 @@ def test_trace_pool_map_workers_and_tasks(method: str) -> None:
     assert {e["data"]["state"] for e in tasks if e["pid"] == got.root} == {"submitted"}
     assert {e["data"]["state"] for e in tasks if e["pid"] in workers} == {"running", "done"}
     # 8 chunks of map() and one apply_async(): every one is counted (coalesced or not).
-    submitted = [e for e in tasks if e["data"]["state"] == "submitted"]
-    assert sum(e["data"].get("coalesced", 1) for e in submitted) == 9
+    for state in ("submitted", "done"):
+        counted = [e for e in tasks if e["data"]["state"] == state]
+        assert sum(e["data"].get("coalesced", 1) for e in counted) == 9, state
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -66,9 +66,12 @@ class _PoolTasks(_Proxy):
 
 class _PoolResults(_Proxy):
     def put(self, item: Any) -> None:
-        self._inner.put(item)
         job, i, (ok, _) = item
         _task(f"{job}:{i}", "done", self._running.pop(f"{job}:{i}", ""), ok=bool(ok))
+        # Reported before the result leaves: once the parent has it, it may terminate the
+        # pool (``with Pool(...)``), and what this worker merged would be lost with it.
+        events.coalescer.flush(everything=True)
+        self._inner.put(item)
 
 
 def worker(inqueue: Any, outqueue: Any, *args: Any, **kwargs: Any) -> None:

@@ -3,7 +3,10 @@
 // Plain JS (no DOM): RunModel feeds it every event; `node --test` runs it as it is.
 
 // Events whose lineno says where their process is in the program's code.
-const LINE_KINDS = new Set(["line", "stdout", "stderr", "value", "queue", "blocked", "unblocked", "sync", "pipe", "error"]);
+const LINE_KINDS = new Set(["line", "step", "stdout", "stderr", "value", "queue", "blocked", "unblocked", "sync", "pipe", "error"]);
+// Events that say nothing of what their process does now: a step-mode hold outlives them
+// (a freeze is the run's, sent as the root's; a spawn or an adopt is reported by others).
+const NOT_ITS_OWN = new Set(["step", "freeze", "spawn", "adopt"]);
 // Objects whose acquire()/release() make a holder (a Condition's lock is its own object).
 const HELD_KINDS = new Set(["lock", "rlock", "semaphore", "boundedsemaphore"]);
 
@@ -21,13 +24,17 @@ export class Activity {
     this.tasks = new Map(); // worker pid -> {id, fn} of the task it runs now
     this.pools = new Map(); // pid that submits -> {submitted, started, done, failed, workers: Set}
     this.spawnedBy = new Map(); // pid -> ppid from its spawn event
+    // Step mode: pid -> {lineno, filename, function, t} of the hold it waits in now (procviz
+    // holds it, not the OS): its last step event, until any later event of its own.
+    this.held = new Map();
   }
 
   /** Take one event message; the pid whose activity changed, or null. */
   apply(msg) {
     const data = msg.data ?? {};
     const handler = HANDLERS[msg.kind];
-    const changed = handler ? handler(this, msg.pid, data, msg) : false;
+    let changed = handler ? handler(this, msg.pid, data, msg) : false;
+    if (!NOT_ITS_OWN.has(msg.kind) && !this.stillHeld(msg, data) && this.held.delete(msg.pid)) changed = true;
     const moved = this.noteLine(msg, data);
     return changed || moved ? (msg.kind === "spawn" ? data.ppid ?? msg.pid : msg.pid) : null;
   }
@@ -48,10 +55,27 @@ export class Activity {
     return old?.lineno !== lineno || old?.filename !== filename;
   }
 
+  /** A sampled `line` event at the held line: the sampler thread saw it wait there. */
+  stillHeld(msg, data) {
+    const hold = this.held.get(msg.pid);
+    return Boolean(hold) && msg.kind === "line" && Number(data.lineno) === hold.lineno && (data.filename ?? hold.filename) === hold.filename;
+  }
+
   /** A process that has exited waits for nothing and holds nothing any more. */
   ended(pid) {
-    const had = this.blocked.delete(pid) | this.holds.delete(pid) | this.tasks.delete(pid);
+    const had = this.blocked.delete(pid) | this.holds.delete(pid) | this.tasks.delete(pid) | this.held.delete(pid);
     return Boolean(had);
+  }
+
+  /** Step mode: the presenter let these go on (the server's answer named them). ``before``
+   * (pid -> hold, taken before asking) keeps a newer hold that came in the meantime. */
+  released(pids, before = null) {
+    let any = false;
+    for (const pid of pids) {
+      if (before && this.held.get(pid) !== before.get(pid)) continue; // held again already
+      any = this.held.delete(pid) || any;
+    }
+    return any;
   }
 
   /** The pool a worker serves: its parent's, or its own entry if the parent is not known. */
@@ -79,6 +103,11 @@ export class Activity {
 }
 
 const HANDLERS = {
+  step(a, pid, data, msg) {
+    const lineno = Number(data.lineno);
+    a.held.set(pid, { lineno: Number.isInteger(lineno) ? lineno : null, filename: data.filename ?? null, function: data.function ?? null, t: msg.t });
+    return true;
+  },
   spawn(a, pid, data) {
     if (data.ppid != null) a.spawnedBy.set(pid, data.ppid);
     if (data.role === "pool-worker") a.poolOf(pid);

@@ -49,7 +49,7 @@ export class Controls {
    *   onRunError?: (error) => void}} options programFor: the program Run sends instead of the
    *   lesson (edited code, a lesson of one's own), or null to run the built-in lesson
    */
-  constructor(els, lessons, { runId, onSelect, programFor, onRunError }) {
+  constructor(els, lessons, { runId, onSelect, programFor, onRunError, stepMode, programOf }) {
     this.els = els;
     this.lessons = lessons;
     this.byId = new Map(lessons.map((l) => [l.id, l]));
@@ -57,6 +57,8 @@ export class Controls {
     this.onSelect = onSelect ?? (() => {});
     this.programFor = programFor ?? (async () => null);
     this.onRunError = onRunError ?? (() => {});
+    this.stepMode = stepMode ?? (() => false); // run as a program with params.step
+    this.programOf = programOf ?? (() => null); // the lesson's code as a program, for step mode
     this.selected = null;
     this.runState = null;
     this.busy = false;
@@ -260,9 +262,11 @@ export class Controls {
     const params = this.readParams();
     if (!params) return;
     this.setBusy(true);
-    const program = await this.programFor(this.selected);
-    // A program takes the common parameters only (speed, start method).
+    const step = this.stepMode();
+    const program = (await this.programFor(this.selected)) ?? (step ? this.programOf() : null);
+    // A program takes the common parameters only (speed, start method), and step mode.
     const common = Object.fromEntries(Object.entries(params).filter(([name]) => COMMON.includes(name)));
+    if (program && step) common.step = true;
     const body = program ? { program: { ...program, argv: [] }, params: common } : { lesson: this.selected.id, params };
     const res = await api("POST", "/api/runs", body);
     if (res.ok && res.data?.id) {

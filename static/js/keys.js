@@ -8,6 +8,8 @@ const KEYS = [
   { key: "ArrowRight", shown: "→", word: "key_step" },
   { key: "End", shown: "End", word: "key_live" },
   { key: "s", shown: "S", word: "key_stop" },
+  { key: "z", shown: "Z", word: "key_freeze" },
+  { key: "n", shown: "N", word: "key_next" },
   { key: "p", shown: "P", word: "key_projector" },
   { key: "t", shown: "T", word: "key_theme" },
   { key: "l", shown: "L", word: "key_lang" },
@@ -32,7 +34,7 @@ export function toggleFullscreen() {
 
 export class Keys {
   /**
-   * @param {Record<string, () => void>} actions space, step, live, stop, projector, theme, lang, fullscreen
+   * @param {Record<string, () => void>} actions space, step, live, stop, freeze, next, projector, theme, lang, fullscreen
    */
   constructor(actions) {
     this.actions = actions;
@@ -47,7 +49,7 @@ export class Keys {
     const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
     if (key === "?" || (key === "/" && ev.shiftKey)) return this.run(ev, () => this.toggleHelp());
     if (key === "Escape" && !this.help.hidden) return this.run(ev, () => this.toggleHelp(false));
-    const name = { " ": "space", ArrowRight: "step", End: "live", s: "stop", p: "projector", t: "theme", l: "lang", f: "fullscreen" }[key];
+    const name = { " ": "space", ArrowRight: "step", End: "live", s: "stop", z: "freeze", n: "next", p: "projector", t: "theme", l: "lang", f: "fullscreen" }[key];
     const action = name && this.actions[name];
     if (!action) return undefined;
     // Space on a focused button would also click it on key-up: the shortcut wins.

@@ -26,6 +26,7 @@ import { SignalMenu } from "./signals.js";
 import { RunModel, TERMINAL_STATES } from "./state.js";
 import { LEGEND_ORDER, shapePath, statusStyle } from "./status.js";
 import { load, save } from "./store.js";
+import { Breakpoints, FrozenBanner, TimeControl } from "./timecontrol.js";
 import { TimelineView } from "./timeline.js";
 import { TreeView } from "./tree.js";
 import { ViewGate } from "./viewgate.js";
@@ -131,6 +132,9 @@ function main() {
         return programToRun(lesson, drafts, fetchSaved);
       },
       onRunError: (error) => workbench?.showError(error),
+      // Step mode runs a program: the lesson's code as the editor has it if not edited.
+      stepMode: () => Boolean(workbench) && $("step-mode-box").checked,
+      programOf: () => workbench?.program() ?? null,
     },
   );
 
@@ -150,6 +154,7 @@ function main() {
         workbench = new Workbench({ controls, drafts });
         rerender.push(() => workbench.relabel());
         if (controls.selected) workbench.show(controls.selected);
+        $("step-mode").hidden = false;
       });
     }
     const first = initialLesson(controls.lessons);
@@ -187,6 +192,8 @@ function setupLectureHall(rerender) {
     step: null,
     live: null,
     stop: () => [$("stop-run"), $("stop-btn")].find((b) => !b.disabled)?.click(),
+    freeze: null,
+    next: null,
     projector: toggleProjector,
     theme: toggleTheme,
     lang: () => setLang(lang() === "zh" ? "en" : "zh"),
@@ -218,7 +225,16 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   // A function in the stream is a step of ours in its place (a reconnect's reset), not a message.
   const gate = new ViewGate((msg) => (typeof msg === "function" ? msg() : model.apply(msg)));
   const menu = new SignalMenu($("node-menu"), { runId, isActive: () => !model.isTerminal() && !replayingNow() });
-  const tree = new TreeView($("tree"), model, { onNodeClick: (proc, ev) => menu.open(proc, ev) });
+  // The presenter's Freeze and step buttons (viewers never see them); the banner is everyone's.
+  let timeControl = null;
+  const tree = new TreeView($("tree"), model, {
+    onNodeClick: (proc, ev) => timeControl?.nodeClicked(proc) || menu.open(proc, ev),
+    isSelected: (pid) => timeControl?.selected === pid,
+  });
+  if (isPresenter() && !replayingNow()) {
+    timeControl = new TimeControl($("time-controls"), { runId, model, onChange: () => tree.schedule() });
+  }
+  new FrozenBanner($("frozen-banner"), model);
   const consoleView = new ConsoleView($("console"), $("console-count"), (pid) => model.labelOf(pid));
   const queues = new QueuesView($("queues"), $("queue-list"), model);
   const pools = new PoolsView($("pools"), $("pool-list"), model);
@@ -226,6 +242,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   const timeline = new TimelineView($("timeline"), model);
   holdTreeWhilePaused(gate, tree, model);
   new CodeTracker($("code-body"), model);
+  new Breakpoints($("code-body"), { runId, model, canEdit: () => Boolean(timeControl) });
   // The code that ran, as the run record holds it (a program, or a lesson's files).
   const programFiles = new ProgramFiles($("code-files"), code);
   const brief = new LessonBrief($("lesson-brief"));
@@ -302,6 +319,12 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
     timeline.draw();
   });
   model.on("result", (data) => result.show(data, lessonOf()));
+  const showFrozen = () => result.setFrozen(model.frozenSeconds(), model.isTerminal());
+  model.on("freeze", () => {
+    showFrozen();
+    timeline.draw();
+  });
+  model.on("run", showFrozen);
   model.on("limit", (data) => {
     const banner = $("limit-banner");
     banner.textContent = `${t("limit")}: ${data.reason ?? JSON.stringify(data)}`;
@@ -376,7 +399,13 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
     const toggle = () => (source.playing ? source.pause?.() : source.play?.());
     return { space: toggle, step: null, live: null };
   }
-  return { space: () => gate.toggle(), step: () => gate.step(), live: () => gate.live() };
+  return {
+    space: () => gate.toggle(),
+    step: () => gate.step(),
+    live: () => gate.live(),
+    freeze: () => timeControl?.toggleFreeze(),
+    next: () => timeControl?.step("line"),
+  };
 }
 
 function setLessonsCollapsed(collapsed) {

@@ -21,6 +21,16 @@ export class ResultView {
     this.keysEl = keysEl;
     this.result = null;
     this.lesson = null;
+    this.frozenSeconds = 0; // how long the run was frozen (Freeze), said on the card
+  }
+
+  /** The run was frozen this long in all: the card says so once the run has a result or ended. */
+  setFrozen(seconds, ended) {
+    const s = seconds > 0 ? Math.round(seconds * 10) / 10 : 0;
+    if (s === this.frozenSeconds && ended === this.ended) return;
+    this.frozenSeconds = s;
+    this.ended = ended;
+    this.render();
   }
 
   show(result, lesson) {
@@ -30,7 +40,8 @@ export class ResultView {
   }
 
   render() {
-    if (!this.result) {
+    const frozen = this.frozenSeconds > 0 && (this.result || this.ended);
+    if (!this.result && !frozen) {
       this.card.hidden = true;
       return;
     }
@@ -38,15 +49,26 @@ export class ResultView {
     this.punchEl.textContent = pick(this.lesson?.punchline);
     this.punchEl.hidden = !this.punchEl.textContent;
     this.keysEl.replaceChildren();
-    const keys = this.lesson?.result_keys?.length ? this.lesson.result_keys : Object.keys(this.result);
-    const extra = Object.keys(this.result).filter((k) => !keys.includes(k));
+    const result = this.result ?? {};
+    const keys = this.lesson?.result_keys?.length ? this.lesson.result_keys : Object.keys(result);
+    const extra = Object.keys(result).filter((k) => !keys.includes(k));
     for (const key of [...keys, ...extra]) {
-      if (!(key in this.result)) continue;
+      if (!(key in result)) continue;
       const dt = document.createElement("dt");
       dt.textContent = key;
       const dd = document.createElement("dd");
       dd.dataset.key = key;
-      dd.textContent = fmt(this.result[key]);
+      dd.textContent = fmt(result[key]);
+      this.keysEl.append(dt, dd);
+    }
+    if (frozen) {
+      const dt = document.createElement("dt");
+      dt.textContent = t("frozen_for");
+      const dd = document.createElement("dd");
+      dd.dataset.key = "frozen_seconds";
+      dd.className = "result-frozen";
+      // Clocks are not faked: the measured times above include this.
+      dd.textContent = t("frozen_for_value").replace("{s}", String(this.frozenSeconds));
       this.keysEl.append(dt, dd);
     }
   }

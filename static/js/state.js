@@ -35,6 +35,7 @@ export class RunModel {
     this.lastT = undefined;
     this.lives = new Map(); // pid -> {pid, label, start, end, exit, segs: [{t, status}]}, for the timeline
     this.roles = new Map(); // pid -> role from its spawn event (a worker never sampled has one too)
+    this.frozen = []; // {from, to}: server times the whole run was frozen (SIGSTOP); to null: still is
     this.activity = new Activity((pid) => this.parentOf(pid));
     this.emit("reset");
   }
@@ -196,6 +197,18 @@ export class RunModel {
   isTerminal() {
     return TERMINAL_STATES.has(this.run?.state);
   }
+
+  /** The freeze going on now ({from, to: null}), or null. */
+  frozenSpan() {
+    const last = this.frozen.at(-1);
+    return last && last.to === null && !this.isTerminal() ? last : null;
+  }
+
+  /** Seconds the run has been frozen in all, up to the server time ``now``. */
+  frozenSeconds(now = this.serverNow()) {
+    const end = this.run?.ended ?? now;
+    return this.frozen.reduce((sum, s) => sum + Math.max(0, (s.to ?? end) - s.from), 0);
+  }
 }
 
 const EVENT_HANDLERS = {
@@ -262,6 +275,17 @@ const EVENT_HANDLERS = {
   result(m, msg, data) {
     m.result = data;
     m.emit("result", data);
+  },
+  freeze(m, msg, data) {
+    const open = m.frozen.at(-1)?.to === null ? m.frozen.at(-1) : null;
+    if (data.frozen === true || data.frozen === "true") {
+      if (!open) m.frozen.push({ from: msg.t, to: null });
+    } else if (open) {
+      open.to = msg.t;
+    } else if (typeof data.seconds === "number") {
+      m.frozen.push({ from: msg.t - data.seconds, to: msg.t }); // the freeze itself came before the page
+    }
+    m.emit("freeze", m.frozenSpan());
   },
   limit(m, msg, data) {
     m.limit = data;

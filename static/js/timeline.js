@@ -57,6 +57,7 @@ export class TimelineView {
     this.clipId = `timeline-clip-${Math.random().toString(36).slice(2, 8)}`;
     this.clip = this.svg.append("defs").append("clipPath").attr("id", this.clipId)
       .attr("clipPathUnits", "userSpaceOnUse").append("rect");
+    this.bands = this.svg.append("g").attr("class", "frozen-bands"); // behind the lanes
     this.lanes = this.svg.append("g").attr("class", "lanes");
     this.axis = this.svg.append("g").attr("class", "axis");
     this.now = this.svg.append("line").attr("class", "now");
@@ -381,6 +382,7 @@ export class TimelineView {
       drawMarkers(d3.select(this).select(".markers"), shown.get(`${l.pid}:${l.start}`) ?? [], rel);
     });
 
+    this.drawFrozen(rel, width, lives.length * LANE_H + 6);
     this.axis
       .attr("transform", `translate(0,${lives.length * LANE_H + 6})`)
       .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 90))).tickFormat((s) => `${s}s`));
@@ -395,6 +397,30 @@ export class TimelineView {
     this.container.setAttribute("aria-label", `${t("timeline")}: ${lives.length}`);
   }
 }
+
+/** The intervals the whole run was frozen (SIGSTOP): a hatched band across every lane. */
+TimelineView.prototype.drawFrozen = function drawFrozen(rel, width, height) {
+  const m = this.model;
+  const end = m.run?.ended ?? m.serverNow();
+  const spans = m.frozen.map((s) => ({ from: s.from, to: s.to ?? end, open: s.to === null }));
+  const sel = this.bands.selectAll("g.frozen-band").data(spans);
+  sel.exit().remove();
+  const entered = sel.enter().append("g").attr("class", "frozen-band");
+  entered.append("rect");
+  entered.append("text").attr("y", 14);
+  entered.append("title");
+  const all = entered.merge(sel);
+  all
+    .attr("data-from", (s) => s.from)
+    .attr("data-to", (s) => s.to)
+    .attr("data-seconds", (s) => (s.to - s.from).toFixed(1));
+  const left = (s) => Math.max(LABEL_W, rel(s.from));
+  const right = (s) => Math.min(width, rel(s.to));
+  all.select("rect").attr("x", left).attr("y", 0).attr("height", height).attr("width", (s) => Math.max(2, right(s) - left(s)));
+  const label = (s) => fill(t("frozen_band"), { s: (s.to - s.from).toFixed(1) });
+  all.select("text").attr("x", (s) => left(s) + 4).text((s) => (right(s) - left(s) > 70 ? label(s) : "❄"));
+  all.select("title").text(label);
+};
 
 /** One lane's markers: a small glyph per kind, its <title> the tooltip. */
 function drawMarkers(group, markers, rel) {

@@ -59,10 +59,11 @@ function fmtValue(v) {
 }
 
 export class TreeView {
-  constructor(container, model, { onNodeClick } = {}) {
+  constructor(container, model, { onNodeClick, isSelected } = {}) {
     this.container = container;
     this.model = model;
     this.onNodeClick = onNodeClick ?? (() => {});
+    this.isSelected = isSelected ?? (() => false);
     this.svg = d3.select(container).append("svg").attr("class", "tree-svg").attr("role", "group").attr("aria-label", t("processes"));
     this.view = this.svg.append("g").attr("class", "view");
     this.linkLayer = this.view.append("g").attr("class", "links");
@@ -290,6 +291,7 @@ export class TreeView {
     const blocked = ghost ? null : act.blocked.get(p.pid);
     const held = ghost ? [] : act.heldBy(p.pid);
     const error = act.errors.get(p.pid);
+    const stepHold = ghost ? null : act.held.get(p.pid); // step mode: procviz holds it, not the OS
     const role = m.roleOf(p.pid);
     const wasGhost = g.classed("ghost");
     // A ghost no longer exists: psutil's word for that is "dead"; its last sample stays readable.
@@ -305,6 +307,7 @@ export class TreeView {
       .attr("data-blocked-kind", blocked?.kind || null)
       .attr("data-holds", held.length ? held.join(" ") : null)
       .attr("data-error", error ? error.type : null)
+      .attr("data-held-line", stepHold ? stepHold.lineno ?? "?" : null)
       .attr("tabindex", ghost ? null : 0)
       .attr("aria-label", [`PID ${p.pid} ${p.label ?? ""} ${t(`st_${status}`)}`, ...notesFor(m, p.pid).map((n) => n.text)].join(" · "))
       .classed("zombie", zombie)
@@ -313,6 +316,8 @@ export class TreeView {
       .classed("holder", held.length > 0)
       .classed("errored", Boolean(error))
       .classed("adopted", Boolean(adoption))
+      .classed("held", Boolean(stepHold))
+      .classed("selected", !ghost && this.isSelected(p.pid))
       .style("--status", st.color);
     if (ghost) g.interrupt("enter").style("opacity", Math.max(0.08, 0.6 * (1 - d.data.fade)));
     else if (wasGhost) g.style("opacity", 1);
@@ -419,6 +424,8 @@ function notesFor(m, pid) {
   const notes = [];
   const act = m.activity;
   const gone = !m.processes.has(pid);
+  const stepHold = gone ? null : act.held.get(pid);
+  if (stepHold) notes.push({ cls: "held", text: `⏸ ${t("held_at").replace("{n}", stepHold.lineno ?? "?")}` });
   const blocked = gone ? null : act.blocked.get(pid);
   if (blocked) notes.push({ cls: "blocked", text: `${t("blocked")}: ${blocked.op}(${blocked.on})` });
   const held = gone ? [] : act.heldBy(pid);

@@ -425,7 +425,7 @@ function notesFor(m, pid) {
   const act = m.activity;
   const gone = !m.processes.has(pid);
   const stepHold = gone ? null : act.held.get(pid);
-  if (stepHold) notes.push({ cls: "held", text: `⏸ ${t("held_at").replace("{n}", stepHold.lineno ?? "?")}` });
+  if (stepHold) notes.push({ cls: "held", text: `${t("held_at").replace("{n}", stepHold.lineno ?? "?")}` });
   const blocked = gone ? null : act.blocked.get(pid);
   if (blocked) notes.push({ cls: "blocked", text: `${t("blocked")}: ${blocked.op}(${blocked.on})` });
   const held = gone ? [] : act.heldBy(pid);

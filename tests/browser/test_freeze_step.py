@@ -127,21 +127,26 @@ def test_a_viewer_sees_no_freeze_or_step_controls(
         api(server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"})
 
 
-def held_t(page: Page, pid: int) -> float | None:
-    return page.evaluate(f"() => window.procviz.model.activity.held.get({pid})?.t ?? null")
+def held_at(page: Page, pid: int) -> tuple[float, int] | None:
+    """The page's model of ``pid``'s hold: (its time, its line), or None."""
+    got = page.evaluate(f"() => {{ const h = window.procviz.model.activity.held.get({pid}); return h ? [h.t, h.lineno] : null; }}")
+    return (got[0], got[1]) if got else None
 
 
 def click_until(page: Page, pid: int, line: int) -> None:
     """Click held ``pid``'s node, one line at a time, until it is held before ``line``."""
     node = page.locator(f'g.node[data-pid="{pid}"]')
     for _ in range(40):
-        expect(node).to_have_class(re.compile(r"\bheld\b"), timeout=20_000)
-        if node.get_attribute("data-held-line") == str(line):
+        page.wait_for_function(f"() => window.procviz.model.activity.held.has({pid})", timeout=20_000)
+        hold = held_at(page, pid)
+        assert hold
+        if hold[1] == line:
+            expect(node).to_have_attribute("data-held-line", str(line))  # drawn so
             return
-        before = held_t(page, pid)
+        expect(node).to_have_class(re.compile(r"\bheld\b"))
         node.click()
         page.wait_for_function(
-            f"() => {{ const h = window.procviz.model.activity.held.get({pid}); return h && h.t !== {before}; }}",
+            f"() => {{ const h = window.procviz.model.activity.held.get({pid}); return h && h.t !== {hold[0]}; }}",
             timeout=20_000,
         )
     raise AssertionError(f"{pid} never reached line {line}")
@@ -168,14 +173,14 @@ def test_step_mode_oversells_the_ticket_from_the_page(server: Server, token: str
         page.click("#step-all")
         held = page.locator(f'g.node.held[data-held-line="{read}"]')
         expect(held).to_have_count(10, timeout=30_000)  # every buyer, before it reads the file
-        expect(held.first.locator(".note-held text")).to_have_text(f"⏸ held at line {read}")
+        expect(held.first.locator(".note-held text")).to_have_text(f"held at line {read}")
         # Held by procviz, asleep for the OS: the badge says S, the note says who holds it.
         expect(held.first).to_have_attribute("data-status", "sleeping")
         first, second = node_pids(page, f'g.node.held[data-held-line="{read}"]')[:2]
         click_until(page, first, sleep)  # it has read 1
         click_until(page, second, sleep)  # so has the second: nobody has written yet
         page.click("#lang-toggle")
-        expect(page.locator(f'g.node[data-pid="{second}"] .note-held text')).to_have_text(f"⏸ 停在第 {sleep} 行")
+        expect(page.locator(f'g.node[data-pid="{second}"] .note-held text')).to_have_text(f"停在第 {sleep} 行")
         page.screenshot(path=str(DOCS / "step-projector-1920x1080.png"))
         page.click("#lang-toggle")
         for pid in (first, second):

@@ -57,8 +57,9 @@ export class TimelineView {
     this.clipId = `timeline-clip-${Math.random().toString(36).slice(2, 8)}`;
     this.clip = this.svg.append("defs").append("clipPath").attr("id", this.clipId)
       .attr("clipPathUnits", "userSpaceOnUse").append("rect");
-    this.bands = this.svg.append("g").attr("class", "frozen-bands"); // behind the lanes
     this.lanes = this.svg.append("g").attr("class", "lanes");
+    // Over the lanes, see-through: the lanes show the T under it, the label stays readable.
+    this.bands = this.svg.append("g").attr("class", "frozen-bands").style("pointer-events", "none");
     this.axis = this.svg.append("g").attr("class", "axis");
     this.now = this.svg.append("line").attr("class", "now");
     this.visible = false;

@@ -144,9 +144,16 @@ def test_console_shows_each_line_tagged_with_its_process(server: Server, watched
     # Every line the lesson printed is there, in the order each process printed it.
     child_lines = page.locator(f'#console .line[data-pid="{child_pid}"] .text').all_inner_texts()
     assert child_lines == ["jason is running", "jason is over"]
+    # The root's own lines (the RESULT line is the result card, not console text): the
+    # second names the child's real PID, the one its own lines are tagged with.
     others = f'#console .line:not([data-pid="{child_pid}"]) .text'
     root_lines = page.locator(others).all_inner_texts()
-    assert any(f"child {child_pid} has exited" in text for text in root_lines), root_lines
+    assert root_lines == [
+        "主 不 join, 先睡 3.0 秒",
+        f"主 join 回收了子进程 {child_pid}, exitcode 0",
+    ], root_lines
+    root_pid = page.locator('g.node[data-role="root"]').get_attribute("data-pid")
+    assert page.locator(f'#console .line[data-pid="{root_pid}"]').count() == 2
     assert watched.errors == []
 
 
@@ -156,7 +163,8 @@ def test_orphan_moves_under_the_server_node_and_is_labelled_adopted(
     run = start_run(server, "orphan", {"speed": 2, "child_seconds": 4})
     page = watched.page
     page.goto(f"{server.base}/runs/{run['id']}")
-    orphan = page.locator('g.node[data-label="orphan-child"]')
+    # multiprocessing's own names: the root's child "parent" is Process-1, its child Process-1:1.
+    orphan = page.locator('g.node[data-label="Process-1:1"]')
     expect(orphan).to_have_count(1, timeout=15_000)
     expect(orphan.locator(".note-adopt")).to_be_visible(timeout=15_000)
     expect(orphan).to_have_attribute("data-ppid", str(server.pid))

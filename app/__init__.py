@@ -1,3 +1,3 @@
 """procviz: a live web dashboard that makes Python multiprocessing visible."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -18,12 +17,7 @@ from app.reaper import become_subreaper
 from app.routes import health, lessons, pages, recordings, runs, ws
 from app.runs import RunManager
 from app.settings import Settings
-
-
-def web_root() -> Path:
-    """Where templates/, static/ and node_modules/ live: beside the package, or the cwd."""
-    beside = Path(app.__file__).resolve().parent.parent
-    return beside if (beside / "templates").is_dir() else Path.cwd()
+from app.webfiles import locate
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,13 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.state.settings = settings
     api.state.manager = manager
     api.state.lessons = LessonStore(settings.data_dir / "lessons")
-    root = web_root()
-    api.state.importmap = importmap = ImportMap.build(root / "node_modules")
-    api.state.templates = Jinja2Templates(directory=root / "templates")
-    api.mount("/static", StaticFiles(directory=root / "static", check_dir=False), name="static")
-    api.mount(
-        "/vendor", StaticFiles(directory=root / "node_modules", check_dir=False), name="vendor"
-    )
+    web = locate()  # the wheel's copy of the page, or the checkout's (app/webfiles.py)
+    api.state.importmap = importmap = ImportMap.build(web.vendor)
+    api.state.templates = Jinja2Templates(directory=web.templates)
+    api.mount("/static", StaticFiles(directory=web.static, check_dir=False), name="static")
+    api.mount("/vendor", StaticFiles(directory=web.vendor, check_dir=False), name="vendor")
     for module in (health, lessons, runs, recordings, ws, pages):
         api.include_router(module.router)
     errors.install(api)

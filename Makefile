@@ -118,9 +118,10 @@ image-tools:
 	fi
 
 # The sdist and the wheel (issue 10 part 2), by `python -m build` from a throwaway builder
-# environment under build/ (the dev venv stays as pyproject.toml says). tests/test_wheel.py
-# builds them the same way and checks the installed wheel offline.
-dist:
+# environment under build/ (the dev venv stays as pyproject.toml says). Both carry the page:
+# setup.py copies templates/, static/ and the files the page loads from node_modules (hence
+# npm ci first) into app/web/. tests/test_wheel.py builds them and checks the wheel offline.
+dist: $(NODE_STAMP)
 	rm -rf dist build/build-venv
 	$(PYTHON) -m venv build/build-venv
 	build/build-venv/bin/python -m pip install --disable-pip-version-check -q 'build>=1.2'

@@ -26,6 +26,8 @@ export class RunModel {
     this.ghosts = new Map(); // pid -> {proc, removedAt, exitcode}: gone, fading out
     this.labels = new Map(); // pid -> label, kept after the process is gone
     this.values = new Map(); // pid -> Map(name -> value)
+    this.valuesChanged = new Map(); // pid -> Set(name): its copy changed after its first report
+    this.shownCache = null; // {pid -> [[name, value]]} for shownValues(), until the next value event
     this.adoptions = new Map(); // pid -> {old_ppid, new_ppid, t}
     this.queues = new Map(); // name -> {depth, maxsize, points: [[t, depth]]}
     this.lines = []; // {pid, label, stream, line, t, history}
@@ -190,6 +192,29 @@ export class RunModel {
     return (this.processes.get(pid) ?? this.ghosts.get(pid)?.proc)?.ppid ?? this.activity.spawnedBy.get(pid) ?? null;
   }
 
+  /** The variables worth drawing beside a process: the tracer reports every module-level
+   * variable of every process, most of them the same copy everywhere (the lesson's
+   * parameters). Shown are those this process changed since it first reported them, and
+   * those whose copy here differs from another process's (isolation: money = 1000 beside
+   * the parent, money = 99 beside the child). */
+  shownValues(pid) {
+    if (!this.shownCache) {
+      const copies = new Map(); // name -> Set of JSON texts, over every process
+      for (const vars of this.values.values()) {
+        for (const [name, v] of vars) {
+          if (!copies.has(name)) copies.set(name, new Set());
+          copies.get(name).add(JSON.stringify(v));
+        }
+      }
+      this.shownCache = new Map();
+      for (const [p, vars] of this.values) {
+        const changed = this.valuesChanged.get(p);
+        this.shownCache.set(p, [...vars].filter(([name]) => changed?.has(name) || copies.get(name).size > 1));
+      }
+    }
+    return this.shownCache.get(pid) ?? [];
+  }
+
   relTime(t) {
     return this.t0 === null ? 0 : Math.max(0, t - this.t0);
   }
@@ -257,7 +282,13 @@ const EVENT_HANDLERS = {
   },
   value(m, msg, data) {
     if (!m.values.has(msg.pid)) m.values.set(msg.pid, new Map());
-    m.values.get(msg.pid).set(data.name, data.value);
+    const vars = m.values.get(msg.pid);
+    if (vars.has(data.name) && JSON.stringify(vars.get(data.name)) !== JSON.stringify(data.value)) {
+      if (!m.valuesChanged.has(msg.pid)) m.valuesChanged.set(msg.pid, new Set());
+      m.valuesChanged.get(msg.pid).add(data.name);
+    }
+    vars.set(data.name, data.value);
+    m.shownCache = null;
     m.emit("values", msg.pid);
   },
   queue(m, msg, data) {

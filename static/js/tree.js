@@ -419,7 +419,7 @@ function shapeNode(g, d, geo) {
 }
 
 /** What hangs below a node: what it waits for, holds, runs or failed with; its copies of
- * variables; who adopted it. */
+ * variables (those it changed, or whose copy differs from another process's); who adopted it. */
 function notesFor(m, pid) {
   const notes = [];
   const act = m.activity;
@@ -434,7 +434,7 @@ function notesFor(m, pid) {
   if (task) notes.push({ cls: "task", text: `${t("task")}: ${task.fn || "?"}()` });
   const error = act.errors.get(pid);
   if (error) notes.push({ cls: "error", text: clip(`${error.type}: ${error.message}`, 36) });
-  for (const [name, v] of m.values.get(pid) ?? []) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
+  for (const [name, v] of m.shownValues(pid)) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
   const adoption = m.adoptions.get(pid);
   if (adoption) {
     notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });

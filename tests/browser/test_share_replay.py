@@ -255,6 +255,9 @@ def test_export_downloads_tree_and_timeline_as_svg_and_png_and_the_recording(
     expect(page.locator("#conn")).to_have_attribute("data-status", "replayed", timeout=20_000)
     scrub_to(page, moment)
     expect(page.locator(f'g.node[data-pid="{zpid}"]')).to_have_attribute("data-status", "zombie")
+    # The scrub rebuilds the tree, which then glides (and grows its notes) into place: the SVG
+    # and the PNG below must be two exports of one settled picture, not of two frames of it.
+    page.wait_for_timeout(1200)
     page.locator("#export-menu > summary").click()
 
     def download(button: str) -> tuple[str, bytes]:

@@ -148,3 +148,22 @@ test("a pool worker's role is known from its spawn event before any record", () 
   m.apply(snapshot(1.1, [proc(301, 201, "sleeping", { role: "pool-worker" })]));
   assert.equal(m.roleOf(301), "pool-worker");
 });
+
+test("beside a node: the variables its process changed or holds a copy of unlike another's", () => {
+  const m = model([
+    snapshot(1.0, [proc(201, SERVER_PID), proc(202, 201)]),
+    event(201, "value", 1.01, { name: "money", value: 1000 }),
+    event(201, "value", 1.01, { name: "hold", value: 2 }),
+    event(201, "value", 1.01, { name: "count", value: 0 }),
+    event(202, "value", 1.02, { name: "money", value: 99 }),
+    event(202, "value", 1.02, { name: "hold", value: 2 }),
+  ]);
+  // hold is the same copy everywhere: not drawn; money differs: drawn beside both.
+  assert.deepEqual(m.shownValues(201), [["money", 1000]]);
+  assert.deepEqual(m.shownValues(202), [["money", 99]]);
+  m.apply(event(201, "value", 1.03, { name: "count", value: 3 }));
+  assert.deepEqual(m.shownValues(201), [["money", 1000], ["count", 3]]);
+  assert.deepEqual(m.shownValues(203), []);
+  m.reset();
+  assert.deepEqual(m.shownValues(201), []);
+});

@@ -4,9 +4,10 @@
 // DOM hooks: g.lane[data-pid][data-start][data-end][data-exit] and rect.seg[data-status]
 // [data-from][data-to], times in server seconds (data-end empty while the process lives).
 // Markers: g.marker[data-kind][data-t] on each lane, kinds spawn exit reap adopt (its life)
-// and value queue lock stdout (the lesson's own events), each with a <title> saying what
-// happened. The time axis follows "now" while live; the wheel / + − zoom it, dragging pans,
-// "Fit all" / "Follow live" give the view back (#timeline[data-mode] follow | all | manual).
+// and value queue lock stdout (the lesson's own events; lock: a lock's acquire/release, the
+// tracer's sync events), each with a <title> saying what happened. The time axis follows
+// "now" while live; the wheel / + − zoom it, dragging pans, "Fit all" / "Follow live" give the
+// view back (#timeline[data-mode] follow | all | manual).
 
 import { onLangChange, t } from "./i18n.js";
 import { pidColor, statusStyle } from "./status.js";
@@ -24,7 +25,12 @@ const MAX_MARKERS = 300;
 const MAX_EVENTS = 20000;
 const MIN_SPAN_S = 0.05; // the deepest zoom: 50 ms across the lanes
 const LIFE_KINDS = new Set(["spawn", "exit", "reap", "adopt"]);
-const EVENT_KINDS = new Set(["reap", "adopt", "value", "queue", "stdout"]);
+const EVENT_KINDS = new Set(["reap", "adopt", "value", "queue", "stdout", "sync"]);
+// The tracer's `sync` events of these objects are lock markers: acquire() holds, release()
+// frees (activity.js HELD_KINDS; a Condition's lock is its own object).
+const HELD_KINDS = new Set(["lock", "rlock", "semaphore", "boundedsemaphore"]);
+// A lock marker holds: the tracer's acquire, or a lesson's own value("lock", "holding").
+const holding = (d) => d?.op === "acquire" || d?.value === "holding";
 // Priority when thinning: lower is kept first.
 const RANK = { lock: 0, queue: 1, value: 2, stdout: 3 };
 const SYMBOLS = {
@@ -181,6 +187,10 @@ export class TimelineView {
     let kind = msg.kind;
     let op = null;
     if (kind === "value" && data.name === "lock") kind = "lock";
+    if (kind === "sync") {
+      if (!HELD_KINDS.has(data.kind) || (data.op !== "acquire" && data.op !== "release")) return;
+      kind = "lock";
+    }
     if (kind === "queue") {
       const name = data.name ?? "queue";
       const before = this.depths.get(name);
@@ -237,7 +247,7 @@ export class TimelineView {
           title = fill(t("tl_value"), { name: d.name, value: short(d.value), s });
           break;
         case "lock":
-          title = fill(t(d.value === "holding" ? "tl_lock_hold" : "tl_lock_release"), { value: short(d.value), s });
+          title = fill(t(holding(d) ? "tl_lock_hold" : "tl_lock_release"), { value: short(d.value ?? d.name), s });
           break;
         case "queue":
           title = fill(t(`tl_queue_${e.op}`), { name: d.name ?? "queue", depth: d.depth, max: d.maxsize || "∞", s });
@@ -447,7 +457,7 @@ function drawMarkers(group, markers, rel) {
   });
   const all = entered.merge(sel);
   all
-    .attr("class", (mk) => `marker marker-${mk.kind}${mk.op ? ` marker-${mk.op}` : ""}${mk.kind === "lock" ? ` marker-lock-${mk.data?.value === "holding" ? "held" : "free"}` : ""}`)
+    .attr("class", (mk) => `marker marker-${mk.kind}${mk.op ? ` marker-${mk.op}` : ""}${mk.kind === "lock" ? ` marker-lock-${holding(mk.data) ? "held" : "free"}` : ""}`)
     .attr("data-kind", (mk) => mk.kind)
     .attr("data-t", (mk) => mk.t)
     .attr("transform", (mk) => {

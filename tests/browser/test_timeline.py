@@ -148,12 +148,14 @@ def test_queue_lesson_marks_puts_and_gets_and_the_time_axis_zooms_and_fits(
     expect(timeline.locator(".marker-queue.marker-get").first).to_be_attached()
     expect(timeline.locator(".marker-get title").first).to_contain_text("get, depth")
     expect(timeline.locator('.marker[data-kind="stdout"]').first).to_be_attached()
-    # The producer's queue events are on the producer's lane.
+    # The producer's queue events are on the producer's lane (multiprocessing names the
+    # lecture's one child Process-1; the tracer reports its puts from its own PID).
     producer = next(
         m["pid"]
         for m in events
-        if m["kind"] == "spawn" and (m.get("data") or {}).get("label") == "producer"
+        if m["kind"] == "spawn" and (m.get("data") or {}).get("label") == "Process-1"
     )
+    assert any(m["pid"] == producer for m in queue_events), queue_events
     expect(
         timeline.locator(f'g.lane[data-pid="{producer}"] .marker[data-kind="queue"]').first
     ).to_be_attached()

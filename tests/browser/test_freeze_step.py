@@ -59,7 +59,9 @@ def line_of(source: str, text: str, nth: int = 1) -> int:
 
 
 def node_pids(page: Page, selector: str = "g.node[data-pid]:not(.server)") -> list[int]:
-    return sorted(int(p) for p in page.locator(selector).evaluate_all("els => els.map(e => e.dataset.pid)"))
+    return sorted(
+        int(p) for p in page.locator(selector).evaluate_all("els => els.map(e => e.dataset.pid)")
+    )
 
 
 def test_freeze_and_thaw_from_the_page(server: Server, token: str, watched: Watched) -> None:
@@ -80,8 +82,13 @@ def test_freeze_and_thaw_from_the_page(server: Server, token: str, watched: Watc
     expect(banner).to_contain_text("FROZEN")
     expect(freeze).to_have_attribute("aria-pressed", "true")
     for pid in pids:  # and the tree, from the sampled records
-        expect(page.locator(f'g.node[data-pid="{pid}"]')).to_have_attribute("data-status", "stopped", timeout=5_000)
-    page.wait_for_function("() => Number(document.getElementById('frozen-banner').dataset.seconds) >= 2", timeout=10_000)
+        expect(page.locator(f'g.node[data-pid="{pid}"]')).to_have_attribute(
+            "data-status", "stopped", timeout=5_000
+        )
+    page.wait_for_function(
+        "() => Number(document.getElementById('frozen-banner').dataset.seconds) >= 2",
+        timeout=10_000,
+    )
     page.screenshot(path=str(DOCS / "freeze-projector-1920x1080.png"))
     page.click("#lang-toggle")
     expect(banner).to_contain_text("已冻结")
@@ -124,12 +131,16 @@ def test_a_viewer_sees_no_freeze_or_step_controls(
         assert page.locator("#code-body button.line-no:not([disabled])").count() == 0
     finally:
         context.close()
-        api(server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"})
+        api(
+            server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"}
+        )
 
 
 def held_at(page: Page, pid: int) -> tuple[float, int] | None:
     """The page's model of ``pid``'s hold: (its time, its line), or None."""
-    got = page.evaluate(f"() => {{ const h = window.procviz.model.activity.held.get({pid}); return h ? [h.t, h.lineno] : null; }}")
+    got = page.evaluate(
+        f"() => {{ const h = window.procviz.model.activity.held.get({pid}); return h ? [h.t, h.lineno] : null; }}"
+    )
     return (got[0], got[1]) if got else None
 
 
@@ -137,7 +148,9 @@ def click_until(page: Page, pid: int, line: int) -> None:
     """Click held ``pid``'s node, one line at a time, until it is held before ``line``."""
     node = page.locator(f'g.node[data-pid="{pid}"]')
     for _ in range(40):
-        page.wait_for_function(f"() => window.procviz.model.activity.held.has({pid})", timeout=20_000)
+        page.wait_for_function(
+            f"() => window.procviz.model.activity.held.has({pid})", timeout=20_000
+        )
         hold = held_at(page, pid)
         assert hold
         if hold[1] == line:
@@ -152,7 +165,9 @@ def click_until(page: Page, pid: int, line: int) -> None:
     raise AssertionError(f"{pid} never reached line {line}")
 
 
-def test_step_mode_oversells_the_ticket_from_the_page(server: Server, token: str, watched: Watched) -> None:
+def test_step_mode_oversells_the_ticket_from_the_page(
+    server: Server, token: str, watched: Watched
+) -> None:
     page = watched.page
     read = line_of(NO_LOCK, "with open('data.json', 'r', encoding='utf8') as f:", nth=2)
     sleep = line_of(NO_LOCK, "time.sleep(random.randint(1, 3))")
@@ -162,7 +177,9 @@ def test_step_mode_oversells_the_ticket_from_the_page(server: Server, token: str
     run_id = r.json()["id"]
     try:
         page.goto(f"{server.base}/runs/{run_id}?token={token}&projector=1")
-        expect(page.locator("g.node.held")).to_have_count(1, timeout=20_000)  # the root, before line 1
+        expect(page.locator("g.node.held")).to_have_count(
+            1, timeout=20_000
+        )  # the root, before line 1
         expect(page.locator("#step-group")).to_be_visible()
         bp = page.locator(f'#code-body button.line-no[data-line="{read}"]')
         bp.click()
@@ -180,11 +197,15 @@ def test_step_mode_oversells_the_ticket_from_the_page(server: Server, token: str
         click_until(page, first, sleep)  # it has read 1
         click_until(page, second, sleep)  # so has the second: nobody has written yet
         page.click("#lang-toggle")
-        expect(page.locator(f'g.node[data-pid="{second}"] .note-held text')).to_have_text(f"停在第 {sleep} 行")
+        expect(page.locator(f'g.node[data-pid="{second}"] .note-held text')).to_have_text(
+            f"停在第 {sleep} 行"
+        )
         page.screenshot(path=str(DOCS / "step-projector-1920x1080.png"))
         page.click("#lang-toggle")
         for pid in (first, second):
-            page.locator(f'g.node[data-pid="{pid}"]').click()  # selects it (and runs the sleep line)
+            page.locator(
+                f'g.node[data-pid="{pid}"]'
+            ).click()  # selects it (and runs the sleep line)
             expect(page.locator("#step-who")).to_have_attribute("data-pid", str(pid))
             page.click("#step-run")
         expect(page.locator("#console")).to_contain_text("买票成功", timeout=30_000)
@@ -199,9 +220,15 @@ def test_step_mode_oversells_the_ticket_from_the_page(server: Server, token: str
                 page.click("#step-all")
             time.sleep(0.3)
         assert wait_state(server, run_id, {"finished"})["state"] == "finished"
-        sold = page.evaluate("() => window.procviz.model.lines.filter(l => l.line.endsWith('买票成功')).length")
-        failed = page.evaluate("() => window.procviz.model.lines.filter(l => l.line.endsWith('买票失败')).length")
+        sold = page.evaluate(
+            "() => window.procviz.model.lines.filter(l => l.line.endsWith('买票成功')).length"
+        )
+        failed = page.evaluate(
+            "() => window.procviz.model.lines.filter(l => l.line.endsWith('买票失败')).length"
+        )
         assert (sold, failed) == (2, 8)
         assert watched.errors == []
     finally:
-        api(server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"})
+        api(
+            server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"}
+        )

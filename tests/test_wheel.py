@@ -13,6 +13,7 @@ Installing needs the package index (the wheel's dependencies); running it needs 
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import re
@@ -278,44 +279,54 @@ def test_page_and_a_run_load_offline_from_the_wheel(served: Server, installed: I
         if message.type == "error":
             problems.append(f"console.error: {message.text}")
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.on("request", on_request)
-            page.on("response", on_response)
-            page.on("requestfailed", on_failed)
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-            frames: list[int] = []  # WebSocket frames the page received (for a failure's message)
-            page.on("websocket", lambda ws: ws.on("framereceived", lambda _: frames.append(1)))
-            # As the presenter: the editor (CodeMirror through the import map) loads too.
-            page.goto(f"{served.base}/?lesson=zombie&token={TOKEN}")
-            expect(page.locator(".cm-editor").first).to_be_visible(timeout=15_000)
-            page.wait_for_load_state("networkidle")
-            # Run from the page's own form: the page watches the run from its start.
-            page.locator("#param-speed").fill("2")
-            page.locator("#run-btn").click()
-            page.wait_for_url(re.compile(r"/runs/[^/?]+$"), timeout=10_000)
-            run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    def drive() -> None:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium_path(),
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             try:
-                expect(page.locator('g.node[data-role="root"]')).to_have_count(1, timeout=20_000)
-                # The root and its child: process nodes, drawn by d3 from the wheel.
-                page.wait_for_function(
-                    "document.querySelectorAll('g.node').length >= 2", timeout=20_000
-                )
-            except AssertionError as error:
-                raise AssertionError(
-                    f"{error}\nproblems: {problems}; WebSocket frames: {len(frames)}"
-                ) from None
-            ended = wait_state(served, run_id, ENDED, timeout=60)
-            assert ended["state"] == "finished", (ended, problems)
-            page.wait_for_load_state("networkidle")
-        finally:
-            browser.close()
+                page = browser.new_page(viewport={"width": 1366, "height": 768})
+                page.on("request", on_request)
+                page.on("response", on_response)
+                page.on("requestfailed", on_failed)
+                page.on("console", on_console)
+                page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+                frames: list[
+                    int
+                ] = []  # WebSocket frames the page received (for a failure's message)
+                page.on("websocket", lambda ws: ws.on("framereceived", lambda _: frames.append(1)))
+                # As the presenter: the editor (CodeMirror through the import map) loads too.
+                page.goto(f"{served.base}/?lesson=zombie&token={TOKEN}")
+                expect(page.locator(".cm-editor").first).to_be_visible(timeout=15_000)
+                page.wait_for_load_state("networkidle")
+                # Run from the page's own form: the page watches the run from its start.
+                page.locator("#param-speed").fill("2")
+                page.locator("#run-btn").click()
+                page.wait_for_url(re.compile(r"/runs/[^/?]+$"), timeout=10_000)
+                run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+                try:
+                    expect(page.locator('g.node[data-role="root"]')).to_have_count(
+                        1, timeout=20_000
+                    )
+                    # The root and its child: process nodes, drawn by d3 from the wheel.
+                    page.wait_for_function(
+                        "document.querySelectorAll('g.node').length >= 2", timeout=20_000
+                    )
+                except AssertionError as error:
+                    raise AssertionError(
+                        f"{error}\nproblems: {problems}; WebSocket frames: {len(frames)}"
+                    ) from None
+                ended = wait_state(served, run_id, ENDED, timeout=60)
+                assert ended["state"] == "finished", (ended, problems)
+                page.wait_for_load_state("networkidle")
+            finally:
+                browser.close()
+
+    # In a thread of its own: the browser tests' session keeps a Playwright (and its
+    # asyncio loop) running in this one, and the sync API refuses to start inside it.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(drive).result()
     assert problems == []
     # The server never saw the checkout (where the machine allows a mount namespace) …
     if isolated(network=True):

@@ -497,12 +497,16 @@ class RunWatcher:
         our unreaped root, or any process left in the run's session. Once both are gone
         the number may be reused (another run's root, in a session of its own).
         """
-        if self.popen.returncode is None:
-            return True
-        leader = self.sampler.reader.read_once(self.root_pid)
-        if leader is not None and leader.create_time != self._root_create_time:
-            return False  # the number now names someone else's session
-        return bool(self.sampler.reader.session_members(self.root_pid))
+        return self.popen.returncode is None or bool(self._session())
+
+    def _session(self) -> list[int]:
+        """The processes of the run's session, or none if its ID now names another's."""
+        reader = self.sampler.reader
+        if self.popen.returncode is not None:
+            leader = reader.read_once(self.root_pid)
+            if leader is not None and leader.create_time != self._root_create_time:
+                return []  # the number now names someone else's session
+        return reader.session_members(self.root_pid)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         if not self._group_is_ours():
@@ -523,9 +527,7 @@ class RunWatcher:
     def _leftovers(self) -> list[Stat]:
         """What is left of the run: its session (minus the root) and its extra members."""
         reader = self.sampler.reader
-        pids = set(self._extra_members())
-        if self._group_is_ours():
-            pids.update(reader.session_members(self.root_pid))
+        pids = set(self._extra_members()) | set(self._session())  # one /proc scan
         pids.discard(self.root_pid)
         return [st for pid in sorted(pids) if (st := reader.read_once(pid)) is not None]
 

@@ -21,20 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "screenshots"
 RACE = (ROOT / "tests" / "programs" / "ticket_race.py").read_text()
 NO_LOCK = RACE.replace("    mutex.acquire()\n", "").replace("    mutex.release()\n", "")
-SLEEPERS = """\
-import time
-from multiprocessing import Process
-
-def nap():
-    time.sleep(60)
-
-if __name__ == "__main__":
-    children = [Process(target=nap) for _ in range(3)]
-    for p in children:
-        p.start()
-    for p in children:
-        p.join()
-"""
+SLEEPERS = (ROOT / "tests" / "programs" / "sleepers.py").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from tests.client import (
     start_run,
     wait_state,
 )
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -36,20 +37,7 @@ def wait_letters(pids: list[int], wanted: set[str], timeout: float = 10) -> None
         time.sleep(0.02)
 
 
-SLEEPERS = """\
-import time
-from multiprocessing import Process
-
-def nap():
-    time.sleep(60)
-
-if __name__ == "__main__":
-    children = [Process(target=nap) for _ in range(3)]
-    for p in children:
-        p.start()
-    for p in children:
-        p.join()
-"""
+SLEEPERS = (ROOT / "tests" / "programs" / "sleepers.py").read_text()
 
 
 def test_freeze_stops_every_process_and_thaw_continues_them(server: Server) -> None:

@@ -3,6 +3,7 @@
 #   make run [HOST=0.0.0.0] [PORT=9000]   install what is missing, then serve the dashboard
 #   make test                             install what is missing (Chromium too), lint, pytest
 #   make lint | make bench | make clean | make distclean
+#   make screenshots                      refresh the README's pictures (docs/screenshots/)
 #   make image | make image-test          build the container image | build it, run it, check it
 #   make dist                             the sdist and the wheel, in dist/
 #
@@ -37,10 +38,10 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: help install run test lint bench clean distclean image image-test image-tools dist
+.PHONY: help install run test lint bench clean distclean image image-test image-tools dist screenshots
 
 help:
-	@sed -n '3,8s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,9s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -61,6 +62,11 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
+
+# The browser tests that take the README's pictures write them to docs/screenshots/ instead of
+# artifacts/screenshots/ (tests/browser/conftest.py DOCS).
+screenshots: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) $(CJK_FONT)
+	PROCVIZ_UPDATE_DOCS=1 $(BIN)/pytest tests/browser -q
 
 bench: $(PY_STAMP) $(NODE_STAMP)
 	@shopt -s nullglob; files=(bench/*.py); \

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request, sync_playwright
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+# The README's pictures: the tests that take them write under artifacts/ (so `make test` leaves
+# the tracked files alone); `make screenshots` sets PROCVIZ_UPDATE_DOCS=1 to refresh docs/.
+DOCS = (
+    ROOT / "docs" / "screenshots" if os.environ.get("PROCVIZ_UPDATE_DOCS") == "1" else SCREENSHOTS
+)
 VIEWPORT = {"width": 1920, "height": 1080}
 
 
@@ -25,7 +31,8 @@ def chromium_path() -> str:
             return candidate
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+        # Not a skip: `make test` installs Chromium, so its absence is a broken set-up.
+        pytest.fail("Chromium is not installed (make test installs it: apt-get install chromium)")
     return found
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Watched, open_page
+from tests.browser.conftest import DOCS, Watched, open_page
 from tests.browser.test_csp import RECORD_VIOLATIONS, violations
 from tests.client import Server, api, log_of, presenter_token, wait_state
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MARK = "print('改过了 edited in class')"
 
 

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Watched
+from tests.browser.conftest import DOCS, Watched
 from tests.client import Server, api, log_of, presenter_token, start_program, wait_state
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ROOT / "docs" / "screenshots"
 RACE = (ROOT / "tests" / "programs" / "ticket_race.py").read_text()
 NO_LOCK = RACE.replace("    mutex.acquire()\n", "").replace("    mutex.release()\n", "")
 SLEEPERS = (ROOT / "tests" / "programs" / "sleepers.py").read_text()

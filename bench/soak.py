@@ -24,6 +24,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import server
+from tests.proc import zombies_of
 
 MARK = f"PROCVIZ_SOAK={uuid.uuid4().hex}"
 LESSONS = {
@@ -50,20 +51,6 @@ def marked() -> list[int]:
                     found.append(int(entry.name))
             except OSError:
                 continue
-    return found
-
-
-def zombies_of(ppid: int) -> list[int]:
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                raw = Path(f"/proc/{entry.name}/stat").read_bytes()
-            except OSError:
-                continue
-            fields = raw[raw.rfind(b")") + 2 :].split()
-            if fields[0] == b"Z" and int(fields[1]) == ppid:
-                found.append(int(entry.name))
     return found
 
 

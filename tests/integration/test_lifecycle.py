@@ -29,33 +29,11 @@ from tests.client import (
     wait_state,
 )
 from tests.conftest import run_processes
+from tests.proc import status_field, zombies_of
 
 pytestmark = pytest.mark.integration
 
 START_METHODS = ["fork", "spawn", "forkserver"]
-
-
-def zombies_of(pid: int) -> list[int]:
-    """Zombie children of ``pid``, read from /proc."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry.name}/stat").read_bytes()
-        except OSError:
-            continue
-        fields = raw[raw.rfind(b")") + 2 :].split()
-        if fields[0] == b"Z" and int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def status_field(pid: int, name: str) -> str:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1].strip()
-    raise AssertionError(f"no {name} in /proc/{pid}/status")
 
 
 def test_early_stops_leave_no_zombie_and_nothing_alive(make_server: Callable[..., Server]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workers.catalog import COMMON_PARAMS, Param, ParamError
+from workers.catalog import COMMON_PARAMS, ParamError
 from workers.trace.check import compile_files
 
 MAX_FILES = 32
@@ -55,17 +55,10 @@ class Program:
             path.write_text(text, encoding="utf-8")
 
 
-STEP = Param(
-    "step",
-    "boolean",
-    False,
-    {
-        "en": "Step mode: every process waits before each line until the presenter lets it go.",
-        "zh": "单步模式：每个进程在每行代码前等待，由主讲人决定谁执行下一行。",
-    },
-)
-# speed as for lessons; start_method only when asked for (the program may set its own).
-PARAMS = {p.name: p for p in (COMMON_PARAMS[0], replace(COMMON_PARAMS[1], default=None), STEP)}
+# As for lessons (speed, start_method, step), but start_method only when asked for: the program
+# may set its own.
+SPEED, START_METHOD, STEP = COMMON_PARAMS
+PARAMS = {p.name: p for p in (SPEED, replace(START_METHOD, default=None), STEP)}
 
 
 def validate_params(raw: Any) -> dict[str, Any]:

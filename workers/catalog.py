@@ -105,6 +105,15 @@ COMMON_PARAMS = (
         {"en": "How multiprocessing starts children.", "zh": "multiprocessing 创建子进程的方式。"},
         enum=START_METHODS,
     ),
+    Param(
+        "step",
+        "boolean",
+        False,
+        {
+            "en": "Step mode: every process waits before each line until the presenter lets it go.",
+            "zh": "单步模式：每个进程在每行代码前等待，由主讲人决定谁执行下一行。",
+        },
+    ),
 )
 
 

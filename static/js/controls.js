@@ -4,10 +4,12 @@ import { api } from "./api.js";
 import { pick, t } from "./i18n.js";
 
 const COMMON = ["speed", "start_method"];
+// Set by the step-mode box beside the editor, not by a field of the form.
+const STEP = "step";
 
 /** Lesson-specific parameters first (what the lesson is about), then the common ones. */
 function orderedParams(schema) {
-  const names = Object.keys(schema?.properties ?? {});
+  const names = Object.keys(schema?.properties ?? {}).filter((n) => n !== STEP);
   return [...names.filter((n) => !COMMON.includes(n)), ...names.filter((n) => COMMON.includes(n))];
 }
 
@@ -49,7 +51,7 @@ export class Controls {
    *   onRunError?: (error) => void}} options programFor: the program Run sends instead of the
    *   lesson (edited code, a lesson of one's own), or null to run the built-in lesson
    */
-  constructor(els, lessons, { runId, onSelect, programFor, onRunError, stepMode, programOf }) {
+  constructor(els, lessons, { runId, onSelect, programFor, onRunError, stepMode }) {
     this.els = els;
     this.lessons = lessons;
     this.byId = new Map(lessons.map((l) => [l.id, l]));
@@ -57,8 +59,7 @@ export class Controls {
     this.onSelect = onSelect ?? (() => {});
     this.programFor = programFor ?? (async () => null);
     this.onRunError = onRunError ?? (() => {});
-    this.stepMode = stepMode ?? (() => false); // run as a program with params.step
-    this.programOf = programOf ?? (() => null); // the lesson's code as a program, for step mode
+    this.stepMode = stepMode ?? (() => false); // params.step
     this.selected = null;
     this.runState = null;
     this.busy = false;
@@ -262,11 +263,11 @@ export class Controls {
     const params = this.readParams();
     if (!params) return;
     this.setBusy(true);
-    const step = this.stepMode();
-    const program = (await this.programFor(this.selected)) ?? (step ? this.programOf() : null);
-    // A program takes the common parameters only (speed, start method), and step mode.
+    // An edited lesson runs as a program, which takes the common parameters only (speed, start
+    // method); both take step mode.
+    const program = await this.programFor(this.selected);
     const common = Object.fromEntries(Object.entries(params).filter(([name]) => COMMON.includes(name)));
-    if (program && step) common.step = true;
+    if (this.stepMode()) params[STEP] = common[STEP] = true;
     const body = program ? { program: { ...program, argv: [] }, params: common } : { lesson: this.selected.id, params };
     const res = await api("POST", "/api/runs", body);
     if (res.ok && res.data?.id) {

@@ -132,9 +132,7 @@ function main() {
         return programToRun(lesson, drafts, fetchSaved);
       },
       onRunError: (error) => workbench?.showError(error),
-      // Step mode runs a program: the lesson's code as the editor has it if not edited.
       stepMode: () => Boolean(workbench) && $("step-mode-box").checked,
-      programOf: () => workbench?.program() ?? null,
     },
   );
 

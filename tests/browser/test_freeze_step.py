@@ -218,3 +218,31 @@ def test_step_mode_oversells_the_ticket_from_the_page(
         api(
             server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"}
         )
+
+
+def test_the_step_mode_box_runs_the_built_in_lesson_in_step_mode(
+    server: Server, token: str, watched: Watched
+) -> None:
+    """Ticked beside the editor, the box starts the lesson itself (not a copy of its code as a
+    program of the user's own) with params.step: its root is held before its first line."""
+    page = watched.page
+    page.goto(f"{server.base}/?token={token}&lesson=ticket-race")
+    box = page.locator("#step-mode-box")
+    expect(box).to_be_visible(timeout=15_000)
+    expect(page.locator('#param-fields [name="step"]')).to_have_count(0)  # the box, not a field
+    box.check()
+    page.locator("#run-btn").click()
+    page.wait_for_url(re.compile(r"/runs/[^/?]+"), timeout=15_000)
+    run_id = page.url.split("/runs/")[1].split("?")[0]
+    try:
+        run = api(server, "GET", f"/api/runs/{run_id}").json()
+        # A lesson run: its own parameters (lock) are there, which a program's never are.
+        assert run["lesson"] == "ticket-race" and run["params"]["step"] is True
+        assert run["params"]["lock"] is False
+        expect(page.locator("g.node.held")).to_have_count(1, timeout=20_000)
+        expect(page.locator("#step-group")).to_be_visible()
+        assert watched.errors == []
+    finally:
+        api(
+            server, "POST", f"/api/runs/{run_id}/stop", headers={"Authorization": f"Bearer {token}"}
+        )

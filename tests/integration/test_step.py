@@ -35,12 +35,21 @@ def line_of(source: str, text: str, nth: int = 1) -> int:
     return found[nth - 1]
 
 
+LESSON = (ROOT / "workers" / "lessons" / "ticket_race" / "main.py").read_text()
+
+
 class Stepper:
-    def __init__(self, server: Server, source: str) -> None:
+    """A run in step mode: a program of the user's own (``source``), or a built-in lesson."""
+
+    def __init__(self, server: Server, source: str, lesson: dict[str, Any] | None = None) -> None:
         token = presenter_token(server, log_of(server))
         self.server, self.headers = server, {"Authorization": f"Bearer {token}"}
-        files = {"main.py": source, "data.json": DATA}
-        r = start_program(server, files, token, speed=20, step=True)
+        if lesson is None:
+            files = {"main.py": source, "data.json": DATA}
+            r = start_program(server, files, token, speed=20, step=True)
+        else:
+            body = {"lesson": lesson["id"], "params": {**lesson["params"], "step": True}}
+            r = api(server, "POST", "/api/runs", json=body, headers=self.headers)
         assert r.status_code == 201, r.text
         self.run = r.json()["id"]
         self.got = Messages()
@@ -111,14 +120,30 @@ def sold(got: Messages) -> int:
 def test_step_mode_oversells_the_ticket_on_demand_without_the_lock(server: Server) -> None:
     stepper = Stepper(server, NO_LOCK)
     try:
-        oversell(stepper, server)
+        got = oversell(stepper, server, NO_LOCK)
+        assert sum(x.endswith("买票失败") for x in got.lines()) == 8
     finally:
         stepper.stop()
 
 
-def oversell(stepper: Stepper, server: Server) -> None:
-    read = line_of(NO_LOCK, "with open('data.json', 'r', encoding='utf8') as f:", nth=2)
-    sleep = line_of(NO_LOCK, "time.sleep(random.randint(1, 3))")
+def test_step_mode_oversells_in_the_built_in_ticket_race_lesson(server: Server) -> None:
+    """The lesson itself (not a copy of its code) takes step mode; its result says 2 sold."""
+    lesson = {"id": "ticket-race", "params": {"speed": 20, "lock": False}}
+    stepper = Stepper(server, LESSON, lesson)
+    try:
+        got = oversell(stepper, server, LESSON)
+        (result,) = got.events("result")
+        # Both wrote 1 - 1: two tickets sold, the file says none left, not -1.
+        data = result["data"]
+        assert (data["tickets_at_start"], data["sold"], data["tickets_left"]) == (1, 2, 0)
+    finally:
+        stepper.stop()
+
+
+def oversell(stepper: Stepper, server: Server, source: str) -> Messages:
+    """Two buyers read the one ticket before either writes: both buy it."""
+    read = line_of(source, "with open('data.json', 'r', encoding='utf8') as f:", nth=2)
+    sleep = line_of(source, "time.sleep(random.randint(1, 3))")
     r = api(
         server,
         "PUT",
@@ -138,7 +163,8 @@ def oversell(stepper: Stepper, server: Server) -> None:
     stepper.wait(lambda m: sold(m) == 2)
     got = stepper.run_out()  # the rest read 0
     assert wait_state(server, stepper.run, {"finished"})["state"] == "finished"
-    assert sold(got) == 2 and sum(x.endswith("买票失败") for x in got.lines()) == 8
+    assert sold(got) == 2
+    return got
 
 
 def test_step_mode_with_the_lock_sells_one_and_the_others_wait_in_acquire(

@@ -9,7 +9,12 @@ ZOMBIE = catalog.registry()["zombie"].lesson
 
 
 def test_validate_fills_defaults() -> None:
-    assert ZOMBIE.validate({}) == {"speed": 1.0, "start_method": "fork", "parent_sleep": 3.0}
+    assert ZOMBIE.validate({}) == {
+        "speed": 1.0,
+        "start_method": "fork",
+        "step": False,
+        "parent_sleep": 3.0,
+    }
 
 
 def test_validate_accepts_integers_for_numbers() -> None:

@@ -4,6 +4,10 @@ Everything about a run's members happens on this thread, so the member table
 needs no lock. It waits on a selector holding the channel socket, the root's
 stdout/stderr pipes and a pidfd per member (readable the instant that process
 exits), with a timeout that lands on the next sampling tick.
+
+The channel is read in bulk: once drained it is left out of the selector for
+``drain_period``, so what arrives meanwhile is read in one go, with one hand-off to the
+event loop, instead of one wake-up per datagram.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class Limits:
     # After the presenter killed a process: this long without any progress in the
     # run (no event, no CPU time) and the others are waiting for it forever.
     stall_seconds: float = 5.0
+    # The channel is drained at most this often (bulk reads; an event waits at most this).
+    drain_period: float = 0.02
 
 
 @dataclass
@@ -105,6 +111,7 @@ class RunWatcher:
         self._last_progress = time.monotonic()
         self._cpu_total = 0.0
         self._wake_r, self._wake_w = os.pipe()
+        self._rearm_at: float | None = None  # the channel is out of the selector until then
         self.thread = threading.Thread(target=self._loop, name=f"watch-{popen.pid}", daemon=True)
 
     # -- control, from any thread ------------------------------------------------
@@ -149,7 +156,7 @@ class RunWatcher:
 
     def _loop(self) -> None:
         sel = self.selector
-        sel.register(self.sock, selectors.EVENT_READ, self._on_channel)
+        sel.register(self.sock, selectors.EVENT_READ, self._on_channel_ready)
         sel.register(self._wake_r, selectors.EVENT_READ, self._on_wake)
         for stream, kind in ((self.popen.stdout, "stdout"), (self.popen.stderr, "stderr")):
             if stream is not None:
@@ -163,9 +170,13 @@ class RunWatcher:
         next_scan = now + self.limits.scan_period
         try:
             while not self._finished():
-                for key, _ in sel.select(max(0.0, next_tick - time.monotonic())):
+                until = next_tick if self._rearm_at is None else min(next_tick, self._rearm_at)
+                for key, _ in sel.select(max(0.0, until - time.monotonic())):
                     key.data()
                 now = time.monotonic()
+                if self._rearm_at is not None and now >= self._rearm_at:
+                    self._rearm_at = None
+                    sel.register(self.sock, selectors.EVENT_READ, self._on_channel_ready)
                 if self._stop_requested and self._stop is None:
                     self._begin_stop(self._stop_requested)
                 elif self._freeze_wanted != (self.frozen_since is not None):
@@ -175,7 +186,7 @@ class RunWatcher:
                         self._on_found(pid)
                     next_scan = now + self.limits.scan_period
                 if now >= next_tick:
-                    self._on_channel()  # exit codes sent just before a process vanished
+                    self._on_channel_ready()  # exit codes sent just before a process vanished
                     self._apply(self.sampler.tick(now))
                     self._settle_overdue(now)
                     self._check_limits()
@@ -200,6 +211,13 @@ class RunWatcher:
 
     def _on_wake(self) -> None:
         os.read(self._wake_r, 64)
+
+    def _on_channel_ready(self) -> None:
+        """Drain the channel, then leave it unwatched for a drain period (see the module)."""
+        self._on_channel()
+        if self._rearm_at is None:
+            self.selector.unregister(self.sock)
+        self._rearm_at = time.monotonic() + self.limits.drain_period
 
     def _on_channel(self) -> None:
         # The harness's lifecycle notes (spawn, exiting, reap) become facts checked here;

@@ -12,6 +12,7 @@ router = APIRouter(tags=["websocket"])
 # Application close codes (4000–4999): the reason says what happened.
 CLOSE_UNKNOWN_RUN = 4404
 CLOSE_TOO_SLOW = 4008
+CLOSE_BAD_REQUEST = 4400
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -23,8 +24,14 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
     except RunNotFound:
         await websocket.close(CLOSE_UNKNOWN_RUN, f"unknown run {run_id!r}")
         return
-    viewer, first = hub.attach()
+    batch = websocket.query_params.get("batch", "0")
+    if batch not in ("0", "1"):
+        await websocket.close(CLOSE_BAD_REQUEST, f"batch must be 0 or 1, not {batch[:40]!r}")
+        return
+    viewer, first = hub.attach(batched=batch == "1")
     receiver = asyncio.create_task(_drain_incoming(websocket))
+    # One waiter per viewer, not a task per wake-up: its going away wakes it too.
+    receiver.add_done_callback(lambda _: viewer.wake.set())
     try:
         for message in first:
             await websocket.send_text(message)
@@ -34,10 +41,10 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
             for message in hub.next_history(viewer):
                 await websocket.send_text(message)
         while not receiver.done():
-            wake = asyncio.create_task(viewer.wake.wait())
-            await asyncio.wait({wake, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            wake.cancel()
+            await viewer.wake.wait()
             viewer.wake.clear()
+            if receiver.done():
+                break
             if viewer.overflowed:
                 await websocket.close(
                     CLOSE_TOO_SLOW, "viewer too slow: reconnect for a fresh snapshot"

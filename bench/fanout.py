@@ -164,6 +164,7 @@ class Figures:
     crowd_mb_s: float
     closed: dict[int, int]  # crowd viewers the server closed, by close code
     stalled: str  # why the probe stopped early (nothing came for a window), or ""
+    load: float  # the machine's 1-minute load average at the end (2 cores, shared)
 
 
 def unpack(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -236,7 +237,8 @@ def measure(n: int, deflate: bool, batch: bool, window: float) -> Figures:
         except httpx.TimeoutException:
             pass
     p95 = 1000 * percentile(latencies, 0.95) if latencies else float("nan")
-    return Figures(cpu, p95, len(latencies), rate / 1e6, closed, probe.stalled)
+    load = os.getloadavg()[0]
+    return Figures(cpu, p95, len(latencies), rate / 1e6, closed, probe.stalled, load)
 
 
 def spread(values: list[float]) -> str:
@@ -253,7 +255,7 @@ def main() -> int:
     args = parser.parse_args()
     print(
         "viewers | batch | deflate | server CPU % (min/median/max) | probe p95 ms (min/median/max)"
-        " | probe events | crowd MB/s | closed | probe stalls"
+        " | probe events | crowd MB/s | closed | probe stalls | load avg"
     )
     for n in args.viewers:
         for batch in args.batch:
@@ -268,7 +270,8 @@ def main() -> int:
                     f"{statistics.median(g.crowd_mb_s for g in got):10.2f} | "
                     f"{max(sum(g.closed.values()) for g in got):6} "
                     f"{sorted(set().union(*(g.closed for g in got)))} | "
-                    f"{', '.join(g.stalled for g in got if g.stalled) or '-'}",
+                    f"{', '.join(g.stalled for g in got if g.stalled) or '-'} | "
+                    f"{spread([g.load for g in got])}",
                     flush=True,
                 )
     return 0

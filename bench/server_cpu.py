@@ -37,6 +37,7 @@ class Figures:
     events: float  # live events a second, as the viewer received them
     messages: float  # WebSocket messages a second
     processes: float  # median processes in the run over the window
+    load: float  # the machine's 1-minute load average at the end (2 cores, shared)
 
 
 def measure(item_seconds: float, batch: bool, window: float) -> Figures:
@@ -100,6 +101,7 @@ def measure(item_seconds: float, batch: bool, window: float) -> Figures:
         (end["events"] - start["events"]) / (t1 - t0),
         (end["messages"] - start["messages"]) / (t1 - t0),
         percentile(samples, 0.5),
+        os.getloadavg()[0],
     )
 
 
@@ -113,7 +115,9 @@ def main() -> int:
     parser.add_argument("--batch", type=int, nargs="+", choices=[0, 1], default=[0, 1])
     parser.add_argument("--window", type=float, default=8.0)
     args = parser.parse_args()
-    print("batch | run | processes | events/s | messages/s | server CPU % (min/median/max)")
+    print(
+        "batch | run | processes | events/s | messages/s | server CPU % (min/median/max) | load avg"
+    )
     for batch in args.batch:
         got: dict[float, list[Figures]] = {QUIET: [], CHATTY: []}
         for _ in range(args.reps):
@@ -126,6 +130,7 @@ def main() -> int:
                 f"{batch:5} | {name:6} | {statistics.median(f.processes for f in figs):9.0f} | "
                 f"{statistics.median(f.events for f in figs):8.0f} | "
                 f"{statistics.median(f.messages for f in figs):10.0f} | {spread([f.cpu for f in figs])}"
+                f" | {spread([f.load for f in figs])}"
             )
         per_event = [
             1e4 * (c.cpu - q.cpu) / (c.events - q.events)  # % of a core per event/s → µs

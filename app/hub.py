@@ -321,7 +321,8 @@ class Viewer:
         self.wake.set()
 
     def push_batch(self, batch: Batch) -> None:
-        if self.batched_count + batch.count > self.max_pending:
+        # Behind by more than the bound; one big delivery to a viewer that keeps up is not.
+        if self.batches and self.batched_count + batch.count > self.max_pending:
             self.overflowed = True
         else:
             self.batches.append(batch)

@@ -165,6 +165,14 @@ class Figures:
     closed: dict[int, int]  # crowd viewers the server closed, by close code
     stalled: str  # why the probe stopped early (nothing came for a window), or ""
     load: float  # the machine's 1-minute load average at the end (2 cores, shared)
+    window: float
+    viewers: int  # the crowd and the probe
+
+    @property
+    def us_per_event_viewer(self) -> float:
+        """Server CPU per live event per viewer: what starving the server does not change."""
+        events = self.events * self.viewers  # as many reached each viewer as the probe
+        return 1e4 * self.cpu * self.window / events if events else float("nan")
 
 
 def unpack(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -238,11 +246,14 @@ def measure(n: int, deflate: bool, batch: bool, window: float) -> Figures:
             pass
     p95 = 1000 * percentile(latencies, 0.95) if latencies else float("nan")
     load = os.getloadavg()[0]
-    return Figures(cpu, p95, len(latencies), rate / 1e6, closed, probe.stalled, load)
+    return Figures(
+        cpu, p95, len(latencies), rate / 1e6, closed, probe.stalled, load, t1 - t0, n + 1
+    )
 
 
-def spread(values: list[float]) -> str:
-    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f}"
+def spread(values: list[float], digits: int = 1) -> str:
+    lo, mid, hi = min(values), statistics.median(values), max(values)
+    return f"{lo:.{digits}f} / {mid:.{digits}f} / {hi:.{digits}f}"
 
 
 def main() -> int:
@@ -255,7 +266,7 @@ def main() -> int:
     args = parser.parse_args()
     print(
         "viewers | batch | deflate | server CPU % (min/median/max) | probe p95 ms (min/median/max)"
-        " | probe events | crowd MB/s | closed | probe stalls | load avg"
+        " | µs per event per viewer | probe events | crowd MB/s | closed | probe stalls | load avg"
     )
     for n in args.viewers:
         for batch in args.batch:
@@ -263,10 +274,13 @@ def main() -> int:
                 got = [
                     measure(n, bool(deflate), bool(batch), args.window) for _ in range(args.reps)
                 ]
+                for g in got:
+                    print(f"# {n} viewers, batch {batch}: {g}", flush=True)
                 cpu, p95 = [g.cpu for g in got], [g.p95_ms for g in got]
                 print(
                     f"{n:7} | {batch:5} | {'on ' if deflate else 'off'}     | {spread(cpu):29} | "
-                    f"{spread(p95):29} | {statistics.median(g.events for g in got):12.0f} | "
+                    f"{spread(p95):29} | {spread([g.us_per_event_viewer for g in got], 2)} | "
+                    f"{statistics.median(g.events for g in got):12.0f} | "
                     f"{statistics.median(g.crowd_mb_s for g in got):10.2f} | "
                     f"{max(sum(g.closed.values()) for g in got):6} "
                     f"{sorted(set().union(*(g.closed for g in got)))} | "

@@ -138,7 +138,11 @@ def main() -> int:
             if c.events > q.events
         ]
         if per_event:
-            print(f"{batch:5} | per-event server cost, µs (min/median/max): {spread(per_event, 0)}")
+            print(f"{batch:5} | marginal server cost per event, µs: {spread(per_event, 0)}")
+        whole = [1e4 * c.cpu / c.events for c in got[CHATTY] if c.events]
+        print(
+            f"{batch:5} | server CPU per event (chatty, sampling included), µs: {spread(whole, 0)}"
+        )
     return 0
 
 

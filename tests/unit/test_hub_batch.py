@@ -142,3 +142,12 @@ def test_hub_batched_viewer_that_falls_behind_gets_one_merged_message_then_is_cl
         hub.next_messages(fast)
     assert slow.overflowed and not fast.overflowed  # closed with a reason, never grown further
     assert slow.batched_count <= 50
+
+
+def test_hub_one_big_delivery_to_a_batched_viewer_that_keeps_up_is_not_falling_behind() -> None:
+    hub = Hub("r1", max_pending=10)
+    viewer = live(hub, batched=True)
+    for i in range(25):  # one bulk read of a flooding run
+        hub.event(line(i))
+    assert len(unpack(hub.next_messages(viewer))) == 25
+    assert not viewer.overflowed

@@ -31,6 +31,7 @@ import json
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -61,6 +62,19 @@ def history_message(run_id: str, events: list[str]) -> str:
     return f'{head}, "events": [{", ".join(events)}]}}'
 
 
+def text_frame(text: str) -> bytes:
+    """A whole WebSocket text frame from the server (RFC 6455 §5.2: final, not masked)."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x81, n))
+    elif n < 1 << 16:
+        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return head + payload
+
+
 @dataclass(frozen=True)
 class Batch:
     """One ``batch`` message: messages already encoded, in order, wrapped without re-encoding."""
@@ -73,6 +87,11 @@ class Batch:
     def of(cls, run_id: str, messages: list[str]) -> Batch:
         head = encode(to_wire(run_id, "batch"))[:-1] + ', "messages": ['
         return cls(f"{head}{', '.join(messages)}]}}", len(head), len(messages))
+
+    @cached_property
+    def frame(self) -> bytes:
+        """As a WebSocket frame: built once, written as it is to every viewer that keeps up."""
+        return text_frame(self.text)
 
     @property
     def carried(self) -> str:
@@ -513,11 +532,15 @@ class Hub:
         return [frame]
 
     def _batch_for(self, viewer: Viewer) -> list[str]:
+        batch = self.next_batch(viewer)
+        return [batch.text] if batch is not None else []
+
+    def next_batch(self, viewer: Viewer) -> Batch | None:
         """A batched viewer's one message: the shared batch, or what it missed merged."""
         self.seal()
         if not viewer.batches:
-            return []
+            return None
         batches = list(viewer.batches)
         viewer.batches.clear()
         viewer.batched_count = 0
-        return [Batch.merge(self.run_id, batches).text]
+        return Batch.merge(self.run_id, batches)

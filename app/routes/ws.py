@@ -5,6 +5,7 @@ import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from app.protocols import PREPARED_FRAMES
 from app.runs import RunManager, RunNotFound
 
 router = APIRouter(tags=["websocket"])
@@ -24,11 +25,12 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
     except RunNotFound:
         await websocket.close(CLOSE_UNKNOWN_RUN, f"unknown run {run_id!r}")
         return
-    batch = websocket.query_params.get("batch", "0")
-    if batch not in ("0", "1"):
-        await websocket.close(CLOSE_BAD_REQUEST, f"batch must be 0 or 1, not {batch[:40]!r}")
+    batched = websocket.query_params.get("batch", "0")
+    if batched not in ("0", "1"):
+        await websocket.close(CLOSE_BAD_REQUEST, f"batch must be 0 or 1, not {batched[:40]!r}")
         return
-    viewer, first = hub.attach(batched=batch == "1")
+    viewer, first = hub.attach(batched=batched == "1")
+    write_frame = websocket.scope.get("extensions", {}).get(PREPARED_FRAMES)
     receiver = asyncio.create_task(_drain_incoming(websocket))
     # One waiter per viewer, not a task per wake-up: its going away wakes it too.
     receiver.add_done_callback(lambda _: viewer.wake.set())
@@ -50,6 +52,12 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
                     CLOSE_TOO_SLOW, "viewer too slow: reconnect for a fresh snapshot"
                 )
                 return
+            if viewer.batched:
+                out = hub.next_batch(viewer)
+                # The shared frame as it is; else (compressing, buffer full) the usual way.
+                if out is not None and not (write_frame and write_frame(out.frame)):
+                    await websocket.send_text(out.text)
+                continue
             for message in hub.next_messages(viewer):
                 await websocket.send_text(message)
     except (WebSocketDisconnect, RuntimeError, ConnectionError):

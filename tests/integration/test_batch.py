@@ -129,7 +129,13 @@ def assert_same_model_at_every_frame(batched: Stream, plain: Stream) -> int:
     return compared
 
 
-def test_batched_and_unbatched_viewers_hold_the_same_model_at_every_frame(server: Server) -> None:
+@pytest.mark.parametrize("deflate", [False, True], ids=["frames-shared", "deflate"])
+def test_batched_and_unbatched_viewers_hold_the_same_model_at_every_frame(
+    server: Server, make_server: Any, deflate: bool
+) -> None:
+    # Without compression batches go out as one shared frame; with it, the usual way.
+    if deflate:
+        server = make_server(PROCVIZ_WS_DEFLATE="1")
     run = start_run(server, "producer-consumer", PARAMS)
     streams: dict[str, list[Stream]] = {"batched": [], "plain": []}
     threads = [

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.hub import Batch, Hub, Viewer
+import pytest
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
+
+from app.hub import Batch, Hub, Viewer, text_frame
 from app.records import Event, ProcessRecord
 from app.table import ProcessTable
 
@@ -151,3 +155,16 @@ def test_hub_one_big_delivery_to_a_batched_viewer_that_keeps_up_is_not_falling_b
         hub.event(line(i))
     assert len(unpack(hub.next_messages(viewer))) == 25
     assert not viewer.overflowed
+
+
+def test_text_frame_is_the_rfc_6455_frame_a_client_reads() -> None:
+    for size in (0, 125, 126, 65535, 65536, 200_000):
+        text = "行" * (size // 3) + "x" * (size % 3)
+        reader = StreamReader()
+        reader.feed_data(text_frame(text))
+        parser = Frame.parse(reader.read_exact, mask=False)
+        with pytest.raises(StopIteration) as done:
+            next(parser)
+        frame = done.value.value
+        assert frame.opcode is Opcode.TEXT and frame.fin
+        assert bytes(frame.data).decode() == text

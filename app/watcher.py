@@ -5,9 +5,12 @@ needs no lock. It waits on a selector holding the channel socket, the root's
 stdout/stderr pipes and a pidfd per member (readable the instant that process
 exits), with a timeout that lands on the next sampling tick.
 
-The channel is read in bulk: once drained it is left out of the selector for
-``drain_period``, so what arrives meanwhile is read in one go, with one hand-off to the
-event loop, instead of one wake-up per datagram.
+The channel is read as soon as it is readable, everything waiting at once: a datagram
+socket's queue is short (``net.unix.max_dgram_qlen``, 10 by default, and then the run's
+processes block in ``sendto``), so reads are never put off. What is handed to the
+event loop is: channel events alone wait up to ``handoff_period`` after the last
+hand-off and go together, one hop and one batch for viewers instead of one per
+datagram; a tick, an exit or anything else goes at once and takes them along.
 """
 
 from __future__ import annotations
@@ -61,8 +64,8 @@ class Limits:
     # After the presenter killed a process: this long without any progress in the
     # run (no event, no CPU time) and the others are waiting for it forever.
     stall_seconds: float = 5.0
-    # The channel is drained at most this often (bulk reads; an event waits at most this).
-    drain_period: float = 0.02
+    # Channel events alone are handed to the event loop at most this often (see the module).
+    handoff_period: float = 0.02
 
 
 @dataclass
@@ -111,7 +114,8 @@ class RunWatcher:
         self._last_progress = time.monotonic()
         self._cpu_total = 0.0
         self._wake_r, self._wake_w = os.pipe()
-        self._rearm_at: float | None = None  # the channel is out of the selector until then
+        self._handoff_at = 0.0  # channel events alone wait until then (monotonic)
+        self._holding = False  # events read from the channel are waiting for it
         self.thread = threading.Thread(target=self._loop, name=f"watch-{popen.pid}", daemon=True)
 
     # -- control, from any thread ------------------------------------------------
@@ -156,7 +160,7 @@ class RunWatcher:
 
     def _loop(self) -> None:
         sel = self.selector
-        sel.register(self.sock, selectors.EVENT_READ, self._on_channel_ready)
+        sel.register(self.sock, selectors.EVENT_READ, self._on_channel)
         sel.register(self._wake_r, selectors.EVENT_READ, self._on_wake)
         for stream, kind in ((self.popen.stdout, "stdout"), (self.popen.stderr, "stderr")):
             if stream is not None:
@@ -170,13 +174,12 @@ class RunWatcher:
         next_scan = now + self.limits.scan_period
         try:
             while not self._finished():
-                until = next_tick if self._rearm_at is None else min(next_tick, self._rearm_at)
+                until = min(next_tick, self._handoff_at) if self._holding else next_tick
+                urgent = False  # anything but channel events: hand over at once
                 for key, _ in sel.select(max(0.0, until - time.monotonic())):
                     key.data()
+                    urgent = urgent or key.fileobj is not self.sock
                 now = time.monotonic()
-                if self._rearm_at is not None and now >= self._rearm_at:
-                    self._rearm_at = None
-                    sel.register(self.sock, selectors.EVENT_READ, self._on_channel_ready)
                 if self._stop_requested and self._stop is None:
                     self._begin_stop(self._stop_requested)
                 elif self._freeze_wanted != (self.frozen_since is not None):
@@ -186,7 +189,7 @@ class RunWatcher:
                         self._on_found(pid)
                     next_scan = now + self.limits.scan_period
                 if now >= next_tick:
-                    self._on_channel_ready()  # exit codes sent just before a process vanished
+                    self._on_channel()  # exit codes sent just before a process vanished
                     self._apply(self.sampler.tick(now))
                     self._settle_overdue(now)
                     self._check_limits()
@@ -195,12 +198,22 @@ class RunWatcher:
                     next_tick += self.limits.sample_period
                     if next_tick < now:  # fell behind: skip ticks, never burst
                         next_tick = now + self.limits.sample_period
-                self.sink.flush()
+                    urgent = True
+                self._hand_off(now, urgent)
             self._on_channel()  # what the last processes sent before they exited
         finally:
             self._cleanup()
         self.sink.ended(self.returncode)
         self.sink.flush()
+
+    def _hand_off(self, now: float, urgent: bool) -> None:
+        """Deliver to the sink, unless only channel events came within a hand-off period."""
+        if not urgent and now < self._handoff_at:
+            self._holding = True
+            return
+        self.sink.flush()
+        self._holding = False
+        self._handoff_at = now + self.limits.handoff_period
 
     def _finished(self) -> bool:
         return (
@@ -211,13 +224,6 @@ class RunWatcher:
 
     def _on_wake(self) -> None:
         os.read(self._wake_r, 64)
-
-    def _on_channel_ready(self) -> None:
-        """Drain the channel, then leave it unwatched for a drain period (see the module)."""
-        self._on_channel()
-        if self._rearm_at is None:
-            self.selector.unregister(self.sock)
-        self._rearm_at = time.monotonic() + self.limits.drain_period
 
     def _on_channel(self) -> None:
         # The harness's lifecycle notes (spawn, exiting, reap) become facts checked here;

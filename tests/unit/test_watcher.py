@@ -66,7 +66,7 @@ class FlushSink(ListSink):
             self._since = len(self.events)
 
 
-def test_watcher_drains_the_channel_in_bulk_not_one_wake_up_per_datagram(
+def test_watcher_hands_channel_events_to_the_loop_in_bulk_not_one_hop_per_datagram(
     tmp_path: Path,
 ) -> None:
     # A root that lives while datagrams come one by one, 2 ms apart (a chatty run).
@@ -74,7 +74,7 @@ def test_watcher_drains_the_channel_in_bulk_not_one_wake_up_per_datagram(
     path = tmp_path / "events.sock"
     sock = channel.open_channel(path)
     sink = FlushSink()
-    watcher = RunWatcher(root, sock, ProcReader(), sink, Limits(drain_period=0.02))
+    watcher = RunWatcher(root, sock, ProcReader(), sink, Limits(handoff_period=0.02))
     sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
         watcher.start()
@@ -92,5 +92,5 @@ def test_watcher_drains_the_channel_in_bulk_not_one_wake_up_per_datagram(
         root.wait()
     got = [e.data["n"] for e in sink.events if e.kind == "stdout"]
     assert got == list(range(200))  # every one, in order
-    # Read in bulk: far fewer hand-offs than datagrams (about one per drain period).
+    # Handed over in bulk: far fewer hops than datagrams (about one per hand-off period).
     assert len(sink.delivered) < 200 / 3, sink.delivered

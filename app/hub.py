@@ -329,6 +329,7 @@ class Viewer:
         self.source: HistorySource | None = source
         self.cursor = source.start
         self.live = False
+        self.run_text: str | None = None  # the run message it was sent on attaching
 
     def push(self, message: str, frame_owed: bool) -> None:
         if frame_owed and (not self.pending or self.pending[-1] is not FRAME):
@@ -453,6 +454,7 @@ class Hub:
         viewer = Viewer(self.max_pending, self.history, batched)
         self.history.enter()
         viewer.sent_seq = self.seq
+        viewer.run_text = self._run_text
         first = [self._run_text] if self._run_text is not None else []
         return viewer, [*first, self.snapshot()]
 
@@ -465,20 +467,25 @@ class Hub:
         if piece.last:
             self._stop_reading(viewer)
             viewer.live = True
+            # A run message while it caught up is in no history piece: the newest, now.
+            run = self._run_text
+            missed = [run] if run is not None and run is not viewer.run_text else []
             if viewer.batched:
-                self._go_live_batched(viewer)
+                self._go_live_batched(viewer, missed)
             else:
+                for text in missed:
+                    viewer.push(text, frame_owed=False)
                 self.viewers.add(viewer)
             viewer.wake.set()  # frames may have passed while it caught up
         return piece.messages
 
-    def _go_live_batched(self, viewer: Viewer) -> None:
+    def _go_live_batched(self, viewer: Viewer, run: list[str]) -> None:
         # What is open went into the history it has just read: seal it for the others,
         # then give it the frame of now, on which every later batch applies.
         self.seal()
-        frame = self._frame_for(viewer)
-        if frame:
-            viewer.push_batch(Batch.of(self.run_id, frame))
+        first = run + self._frame_for(viewer)
+        if first:
+            viewer.push_batch(Batch.of(self.run_id, first))
         self.batch_viewers.add(viewer)
 
     def join(self) -> tuple[Viewer, list[str]]:

@@ -168,3 +168,19 @@ def test_text_frame_is_the_rfc_6455_frame_a_client_reads() -> None:
         frame = done.value.value
         assert frame.opcode is Opcode.TEXT and frame.fin
         assert bytes(frame.data).decode() == text
+
+
+def test_hub_a_run_message_while_a_viewer_catches_up_reaches_it_once_live() -> None:
+    for batched in (True, False):
+        hub = Hub("r1", chunk_bytes=1000)
+        hub.run_state(state="running")
+        for i in range(30):
+            hub.event(line(i))
+        viewer, first = hub.attach(batched=batched)
+        sent = list(first) + hub.next_history(viewer)
+        hub.run_state(state="finished")  # in no history piece
+        while not viewer.live:
+            sent += hub.next_history(viewer)
+        sent += hub.next_messages(viewer)
+        states = [m["state"] for m in unpack(sent) if m["type"] == "run"]
+        assert states == ["running", "finished"], (batched, states)

@@ -14,6 +14,13 @@ messages, each carrying up to ``CHUNK_BYTES`` of event messages, oldest first).
 It goes live in the same step as it takes the last piece, so every event
 reaches it exactly once, in order. After the run, ``release`` drops the pieces
 and later viewers read the history from the recording.
+
+A batched viewer (``?batch=1``) is sent, once live, ``batch`` messages only: every
+message published since the last one, frames included, in order, serialised once and
+shared by every batched viewer that keeps up (``seal``). Its cost follows the watcher's
+deliveries (frames and bulk drains of the channel), not the number of events. One that
+falls behind gets what it missed merged into one message; past ``max_pending`` messages
+it is closed like any other.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import json
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +60,52 @@ def history_message(run_id: str, events: list[str]) -> str:
     """One ``history`` message from event messages already encoded (as sent, as recorded)."""
     head = encode(to_wire(run_id, "history"))[:-1]
     return f'{head}, "events": [{", ".join(events)}]}}'
+
+
+def text_frame(text: str) -> bytes:
+    """A whole WebSocket text frame from the server (RFC 6455 §5.2: final, not masked)."""
+    payload = text.encode()
+    n = len(payload)
+    if n < 126:
+        head = bytes((0x81, n))
+    elif n < 1 << 16:
+        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
+    else:
+        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
+    return head + payload
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One ``batch`` message: messages already encoded, in order, wrapped without re-encoding."""
+
+    text: str
+    start: int  # where the first carried message begins in ``text``
+    count: int
+
+    @classmethod
+    def of(cls, run_id: str, messages: list[str]) -> Batch:
+        head = encode(to_wire(run_id, "batch"))[:-1] + ', "messages": ['
+        return cls(f"{head}{', '.join(messages)}]}}", len(head), len(messages))
+
+    @cached_property
+    def frame(self) -> bytes:
+        """As a WebSocket frame: built once, written as it is to every viewer that keeps up."""
+        return text_frame(self.text)
+
+    @property
+    def carried(self) -> str:
+        """The carried messages, comma-separated, as they stand in ``text``."""
+        return self.text[self.start : -2]
+
+    @classmethod
+    def merge(cls, run_id: str, batches: list[Batch]) -> Batch:
+        """Several batches as one (for a viewer that fell behind): the same messages, in order."""
+        if len(batches) == 1:
+            return batches[0]
+        head = encode(to_wire(run_id, "batch"))[:-1] + ', "messages": ['
+        body = ", ".join(b.carried for b in batches if b.count)
+        return cls(f"{head}{body}]}}", len(head), sum(b.count for b in batches))
 
 
 @dataclass(frozen=True)
@@ -261,8 +315,11 @@ class Pacer:
 
 
 class Viewer:
-    def __init__(self, max_pending: int, source: HistorySource) -> None:
+    def __init__(self, max_pending: int, source: HistorySource, batched: bool = False) -> None:
+        self.batched = batched
         self.pending: deque[str | None] = deque()
+        self.batches: deque[Batch] = deque()  # a batched viewer's, not yet sent
+        self.batched_count = 0  # messages in ``batches``
         self.wake = asyncio.Event()
         self.sent_seq = -1
         self.max_pending = max_pending
@@ -272,6 +329,7 @@ class Viewer:
         self.source: HistorySource | None = source
         self.cursor = source.start
         self.live = False
+        self.run_text: str | None = None  # the run message it was sent on attaching
 
     def push(self, message: str, frame_owed: bool) -> None:
         if frame_owed and (not self.pending or self.pending[-1] is not FRAME):
@@ -280,6 +338,15 @@ class Viewer:
             self.overflowed = True
         else:
             self.pending.append(message)
+        self.wake.set()
+
+    def push_batch(self, batch: Batch) -> None:
+        # Behind by more than the bound; one big delivery to a viewer that keeps up is not.
+        if self.batches and self.batched_count + batch.count > self.max_pending:
+            self.overflowed = True
+        else:
+            self.batches.append(batch)
+            self.batched_count += batch.count
         self.wake.set()
 
 
@@ -302,6 +369,8 @@ class Hub:
         self._run_text: str | None = None
         self._snapshot: tuple[int, str] | None = None
         self.viewers: set[Viewer] = set()  # live ones; those catching up are only cursors
+        self.batch_viewers: set[Viewer] = set()  # live batched ones
+        self._open: list[str] = []  # published since the last batch was sealed
         self.max_pending = max_pending
         self.pacer = Pacer()
         self._record = record or (lambda m: None)
@@ -324,6 +393,7 @@ class Hub:
             to_wire(self.run_id, "delta", seq=self.seq, changed=records, removed=removed)
         )
         self._record(self.last_delta)
+        self._to_batch(self.last_delta)
         for v in self.viewers:
             v.wake.set()
 
@@ -341,7 +411,24 @@ class Hub:
         self._record(text)
         for v in self.viewers:
             v.push(text, frame_owed=v.sent_seq != self.seq)
+        self._to_batch(text)
         return text
+
+    def _to_batch(self, text: str) -> None:
+        if self.batch_viewers:
+            if not self._open:
+                for v in self.batch_viewers:
+                    v.wake.set()  # the first of a batch: they seal it when their turn comes
+            self._open.append(text)
+
+    def seal(self) -> None:
+        """Close the open batch: one encoding, shared by every live batched viewer."""
+        if not self._open:
+            return
+        batch = Batch.of(self.run_id, self._open)
+        self._open = []
+        for v in self.batch_viewers:
+            v.push_batch(batch)
 
     def release(self, recording: Path) -> None:
         """The run has ended: drop its history from memory; later viewers read ``recording``.
@@ -362,11 +449,12 @@ class Hub:
             self._snapshot = (self.seq, encode(message))
         return self._snapshot[1]
 
-    def attach(self) -> tuple[Viewer, list[str]]:
+    def attach(self, batched: bool = False) -> tuple[Viewer, list[str]]:
         """A new viewer, and what it is sent first: run state and snapshot (then ``next_history``)."""
-        viewer = Viewer(self.max_pending, self.history)
+        viewer = Viewer(self.max_pending, self.history, batched)
         self.history.enter()
         viewer.sent_seq = self.seq
+        viewer.run_text = self._run_text
         first = [self._run_text] if self._run_text is not None else []
         return viewer, [*first, self.snapshot()]
 
@@ -379,9 +467,26 @@ class Hub:
         if piece.last:
             self._stop_reading(viewer)
             viewer.live = True
-            self.viewers.add(viewer)
+            # A run message while it caught up is in no history piece: the newest, now.
+            run = self._run_text
+            missed = [run] if run is not None and run is not viewer.run_text else []
+            if viewer.batched:
+                self._go_live_batched(viewer, missed)
+            else:
+                for text in missed:
+                    viewer.push(text, frame_owed=False)
+                self.viewers.add(viewer)
             viewer.wake.set()  # frames may have passed while it caught up
         return piece.messages
+
+    def _go_live_batched(self, viewer: Viewer, run: list[str]) -> None:
+        # What is open went into the history it has just read: seal it for the others,
+        # then give it the frame of now, on which every later batch applies.
+        self.seal()
+        first = run + self._frame_for(viewer)
+        if first:
+            viewer.push_batch(Batch.of(self.run_id, first))
+        self.batch_viewers.add(viewer)
 
     def join(self) -> tuple[Viewer, list[str]]:
         """A live viewer and all it is owed first, history as single ``event`` messages.
@@ -400,6 +505,7 @@ class Hub:
 
     def leave(self, viewer: Viewer) -> None:
         self.viewers.discard(viewer)
+        self.batch_viewers.discard(viewer)
         self._stop_reading(viewer)
 
     def _stop_reading(self, viewer: Viewer) -> None:
@@ -409,6 +515,8 @@ class Hub:
 
     def next_messages(self, viewer: Viewer) -> list[str]:
         """What to send this viewer now: its pending events, each owed frame in its place."""
+        if viewer.batched:
+            return self._batch_for(viewer)
         out: list[str] = []
         for message in viewer.pending:
             if message is FRAME:
@@ -429,3 +537,17 @@ class Hub:
             frame = self.snapshot()
         viewer.sent_seq = self.seq
         return [frame]
+
+    def _batch_for(self, viewer: Viewer) -> list[str]:
+        batch = self.next_batch(viewer)
+        return [batch.text] if batch is not None else []
+
+    def next_batch(self, viewer: Viewer) -> Batch | None:
+        """A batched viewer's one message: the shared batch, or what it missed merged."""
+        self.seal()
+        if not viewer.batches:
+            return None
+        batches = list(viewer.batches)
+        viewer.batches.clear()
+        viewer.batched_count = 0
+        return Batch.merge(self.run_id, batches)

@@ -1,4 +1,5 @@
-"""The uvicorn protocols procviz serves with: a bounded request head, a clean WebSocket refusal.
+"""The uvicorn protocols procviz serves with: a bounded request head, a clean WebSocket refusal,
+and frames built once for many viewers.
 
 uvicorn has no head limit of its own with httptools (h11's ``h11_max_incomplete_event_size``
 answers 400), and httptools keeps a header whole in memory until its end: 8 MB of
@@ -13,10 +14,13 @@ from typing import Any
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from app.errors import error_body
 
 HEAD_END = b"\r\n\r\n"
+# The ASGI scope extension under which a WebSocket offers ``write_frame`` (see there).
+PREPARED_FRAMES = "procviz.prepared_frames"
 LINGER = 2.0  # seconds spent reading (and dropping) what a refused client still sends
 
 
@@ -84,3 +88,22 @@ class RefusingWebSocketProtocol(WebSocketsSansIOProtocol):
         await super().send(message)
         if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
             self.handshake_complete = True
+
+    async def run_asgi(self) -> None:
+        extensions: dict[str, Any] = self.scope["extensions"]
+        extensions[PREPARED_FRAMES] = self.write_frame
+        await super().run_asgi()
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write a whole frame built once for every viewer (``app.hub.text_frame``).
+
+        False when it cannot go out as it is — a compressing connection, one not open, or
+        one whose buffer is full — and the caller sends the text the usual way, which
+        waits. Frames from the server are not masked, so the same bytes suit everyone.
+        """
+        if self.conn.extensions or self.conn.state is not State.OPEN or self.close_sent:
+            return False
+        if self.disconnected or not self.writable.is_set() or self.transport.is_closing():
+            return False
+        self.transport.write(frame)
+        return True

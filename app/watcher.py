@@ -4,6 +4,13 @@ Everything about a run's members happens on this thread, so the member table
 needs no lock. It waits on a selector holding the channel socket, the root's
 stdout/stderr pipes and a pidfd per member (readable the instant that process
 exits), with a timeout that lands on the next sampling tick.
+
+The channel is read as soon as it is readable, everything waiting at once: a datagram
+socket's queue is short (``net.unix.max_dgram_qlen``, 10 by default, and then the run's
+processes block in ``sendto``), so reads are never put off. What is handed to the
+event loop is: channel events alone wait up to ``handoff_period`` after the last
+hand-off and go together, one hop and one batch for viewers instead of one per
+datagram; a tick, an exit or anything else goes at once and takes them along.
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ class Limits:
     # After the presenter killed a process: this long without any progress in the
     # run (no event, no CPU time) and the others are waiting for it forever.
     stall_seconds: float = 5.0
+    # Channel events alone are handed to the event loop at most this often (see the module).
+    handoff_period: float = 0.02
 
 
 @dataclass
@@ -105,6 +114,8 @@ class RunWatcher:
         self._last_progress = time.monotonic()
         self._cpu_total = 0.0
         self._wake_r, self._wake_w = os.pipe()
+        self._handoff_at = 0.0  # channel events alone wait until then (monotonic)
+        self._holding = False  # events read from the channel are waiting for it
         self.thread = threading.Thread(target=self._loop, name=f"watch-{popen.pid}", daemon=True)
 
     # -- control, from any thread ------------------------------------------------
@@ -163,8 +174,11 @@ class RunWatcher:
         next_scan = now + self.limits.scan_period
         try:
             while not self._finished():
-                for key, _ in sel.select(max(0.0, next_tick - time.monotonic())):
+                until = min(next_tick, self._handoff_at) if self._holding else next_tick
+                urgent = False  # anything but channel events: hand over at once
+                for key, _ in sel.select(max(0.0, until - time.monotonic())):
                     key.data()
+                    urgent = urgent or key.fileobj is not self.sock
                 now = time.monotonic()
                 if self._stop_requested and self._stop is None:
                     self._begin_stop(self._stop_requested)
@@ -184,12 +198,22 @@ class RunWatcher:
                     next_tick += self.limits.sample_period
                     if next_tick < now:  # fell behind: skip ticks, never burst
                         next_tick = now + self.limits.sample_period
-                self.sink.flush()
+                    urgent = True
+                self._hand_off(now, urgent)
             self._on_channel()  # what the last processes sent before they exited
         finally:
             self._cleanup()
         self.sink.ended(self.returncode)
         self.sink.flush()
+
+    def _hand_off(self, now: float, urgent: bool) -> None:
+        """Deliver to the sink, unless only channel events came within a hand-off period."""
+        if not urgent and now < self._handoff_at:
+            self._holding = True
+            return
+        self.sink.flush()
+        self._holding = False
+        self._handoff_at = now + self.limits.handoff_period
 
     def _finished(self) -> bool:
         return (

@@ -1,15 +1,24 @@
-"""Server CPU while a 100-process run is sampled at 20 Hz with one viewer.
+"""Server CPU while a 100-process run is sampled at 20 Hz with one viewer, batched or not.
 
-Run: .venv/bin/python bench/server_cpu.py   (target: ≤ 3 % of one core)
+Two runs of 99 producers/consumers (+ the root): quiet (one item per 5 s per process, as
+in a lecture) and chatty (one per second: ~200 console and queue events a second). Per
+event, the server's marginal cost: (CPU chatty − CPU quiet) / (events/s chatty − quiet).
+Min/median/max over repetitions.
+
+    .venv/bin/python bench/server_cpu.py [--reps 3] [--batch 0 1] [--window 8]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import psutil
@@ -19,10 +28,19 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.common import percentile, server
 
-WINDOW = 8.0
+QUIET, CHATTY = 5.0, 1.0
 
 
-def measure(item_seconds: float) -> None:
+@dataclass
+class Figures:
+    cpu: float  # % of one core
+    events: float  # live events a second, as the viewer received them
+    messages: float  # WebSocket messages a second
+    processes: float  # median processes in the run over the window
+    load: float  # the machine's 1-minute load average at the end (2 cores, shared)
+
+
+def measure(item_seconds: float, batch: bool, window: float) -> Figures:
     """99 producers/consumers (+ the root): each makes or uses one item per item_seconds."""
     with server(PROCVIZ_SAMPLE_PERIOD="0.05") as (base, pid):
         params = {
@@ -36,22 +54,29 @@ def measure(item_seconds: float) -> None:
         run = httpx.post(
             base + "/api/runs", json={"lesson": "producer-consumer", "params": params}
         ).json()
-        counts = {"messages": 0, "processes": 0}
-        with connect(f"{base.replace('http', 'ws')}/ws/runs/{run['id']}", max_size=None) as ws:
+        counts = {"messages": 0, "events": 0, "processes": 0}
+        url = f"{base.replace('http', 'ws')}/ws/runs/{run['id']}" + ("?batch=1" if batch else "")
+        with connect(url, max_size=None) as ws:
             table: dict[int, object] = {}
+
+            def apply(m: dict[str, Any]) -> bool:
+                if m["type"] == "batch":
+                    return any([apply(inner) for inner in m["messages"]])
+                if m["type"] == "event" and not m.get("history"):
+                    counts["events"] += 1
+                if m["type"] == "snapshot":
+                    table.clear()
+                for p in m.get("processes", []) + m.get("changed", []):
+                    table[p["pid"]] = p
+                for gone in m.get("removed", []):
+                    table.pop(gone, None)
+                counts["processes"] = len(table)
+                return m["type"] == "run" and m["state"] in ("finished", "stopped", "failed")
 
             def reader() -> None:
                 for raw in ws:
-                    m = json.loads(raw)
                     counts["messages"] += 1
-                    if m["type"] == "snapshot":
-                        table.clear()
-                    for p in m.get("processes", []) + m.get("changed", []):
-                        table[p["pid"]] = p
-                    for gone in m.get("removed", []):
-                        table.pop(gone, None)
-                    counts["processes"] = len(table)
-                    if m["type"] == "run" and m["state"] in ("finished", "stopped", "failed"):
+                    if apply(json.loads(raw)):
                         return
 
             thread = threading.Thread(target=reader)
@@ -62,27 +87,65 @@ def measure(item_seconds: float) -> None:
             proc = psutil.Process(pid)
             samples = []
             t0, before = time.monotonic(), proc.cpu_times()
-            start_messages = counts["messages"]
-            while time.monotonic() - t0 < WINDOW:
+            start = dict(counts)
+            while time.monotonic() - t0 < window:
                 time.sleep(1.0)
-                samples.append(counts["processes"])
+                samples.append(float(counts["processes"]))
             t1, after = time.monotonic(), proc.cpu_times()
-            rate = (counts["messages"] - start_messages) / (t1 - t0)
+            end = dict(counts)
             httpx.post(f"{base}/api/runs/{run['id']}/stop")
             thread.join(timeout=60)
-        user = 100 * (after.user - before.user) / (t1 - t0)
-        system = 100 * (after.system - before.system) / (t1 - t0)
-        cpu = user + system
+    cpu = 100 * (after.user - before.user + after.system - before.system) / (t1 - t0)
+    return Figures(
+        cpu,
+        (end["events"] - start["events"]) / (t1 - t0),
+        (end["messages"] - start["messages"]) / (t1 - t0),
+        percentile(samples, 0.5),
+        os.getloadavg()[0],
+    )
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    return f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f} / {max(values):.{digits}f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--batch", type=int, nargs="+", choices=[0, 1], default=[0, 1])
+    parser.add_argument("--window", type=float, default=8.0)
+    args = parser.parse_args()
+    print(
+        "batch | run | processes | events/s | messages/s | server CPU % (min/median/max) | load avg"
+    )
+    for batch in args.batch:
+        got: dict[float, list[Figures]] = {QUIET: [], CHATTY: []}
+        for _ in range(args.reps):
+            for item_seconds in (QUIET, CHATTY):
+                got[item_seconds].append(measure(item_seconds, bool(batch), args.window))
+                time.sleep(3)  # the run's 100 processes finish dying
+        for item_seconds, name in ((QUIET, "quiet"), (CHATTY, "chatty")):
+            figs = got[item_seconds]
+            print(
+                f"{batch:5} | {name:6} | {statistics.median(f.processes for f in figs):9.0f} | "
+                f"{statistics.median(f.events for f in figs):8.0f} | "
+                f"{statistics.median(f.messages for f in figs):10.0f} | {spread([f.cpu for f in figs])}"
+                f" | {spread([f.load for f in figs])}"
+            )
+        per_event = [
+            1e4 * (c.cpu - q.cpu) / (c.events - q.events)  # % of a core per event/s → µs
+            for q, c in zip(got[QUIET], got[CHATTY], strict=True)
+            if c.events > q.events
+        ]
+        if per_event:
+            print(f"{batch:5} | marginal server cost per event, µs: {spread(per_event, 0)}")
+        whole = [1e4 * c.cpu / c.events for c in got[CHATTY] if c.events]
         print(
-            f"one item per {item_seconds:g} s per process; processes in the run: median {percentile([float(s) for s in samples], 0.5):.0f}"
+            f"{batch:5} | server CPU per event (chatty, sampling included), µs: {spread(whole, 0)}"
         )
-        print(
-            f"server CPU at 20 Hz, one viewer: {cpu:.1f} % of one core "
-            f"(user {user:.1f} %, system {system:.1f} %; {rate:.0f} messages/s to the viewer)"
-        )
+    return 0
 
 
 if __name__ == "__main__":
-    measure(5.0)  # quiet: the processes mostly sleep, as in a lecture
-    time.sleep(3)  # let the first run's 100 processes finish dying
-    measure(1.0)  # chatty: ~200 console and queue events a second
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())

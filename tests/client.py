@@ -112,9 +112,12 @@ class Messages:
 
 
 def expand(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """A ``history`` message as the events it carries, each marked history; others as they are."""
+    """A ``history`` message as the events it carries, each marked history; a ``batch`` as the
+    messages it carries, in order; others as they are."""
     if message["type"] == "history":
         return [{**e, "history": True} for e in message["events"]]
+    if message["type"] == "batch":
+        return [m for inner in message["messages"] for m in expand(inner)]
     return [message]
 
 

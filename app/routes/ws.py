@@ -5,6 +5,7 @@ import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from app.protocols import PREPARED_FRAMES
 from app.runs import RunManager, RunNotFound
 
 router = APIRouter(tags=["websocket"])
@@ -12,6 +13,7 @@ router = APIRouter(tags=["websocket"])
 # Application close codes (4000–4999): the reason says what happened.
 CLOSE_UNKNOWN_RUN = 4404
 CLOSE_TOO_SLOW = 4008
+CLOSE_BAD_REQUEST = 4400
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -23,8 +25,15 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
     except RunNotFound:
         await websocket.close(CLOSE_UNKNOWN_RUN, f"unknown run {run_id!r}")
         return
-    viewer, first = hub.attach()
+    batched = websocket.query_params.get("batch", "0")
+    if batched not in ("0", "1"):
+        await websocket.close(CLOSE_BAD_REQUEST, f"batch must be 0 or 1, not {batched[:40]!r}")
+        return
+    viewer, first = hub.attach(batched=batched == "1")
+    write_frame = websocket.scope.get("extensions", {}).get(PREPARED_FRAMES)
     receiver = asyncio.create_task(_drain_incoming(websocket))
+    # One waiter per viewer, not a task per wake-up: its going away wakes it too.
+    receiver.add_done_callback(lambda _: viewer.wake.set())
     try:
         for message in first:
             await websocket.send_text(message)
@@ -34,15 +43,21 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
             for message in hub.next_history(viewer):
                 await websocket.send_text(message)
         while not receiver.done():
-            wake = asyncio.create_task(viewer.wake.wait())
-            await asyncio.wait({wake, receiver}, return_when=asyncio.FIRST_COMPLETED)
-            wake.cancel()
+            await viewer.wake.wait()
             viewer.wake.clear()
+            if receiver.done():
+                break
             if viewer.overflowed:
                 await websocket.close(
                     CLOSE_TOO_SLOW, "viewer too slow: reconnect for a fresh snapshot"
                 )
                 return
+            if viewer.batched:
+                out = hub.next_batch(viewer)
+                # The shared frame as it is; else (compressing, buffer full) the usual way.
+                if out is not None and not (write_frame and write_frame(out.frame)):
+                    await websocket.send_text(out.text)
+                continue
             for message in hub.next_messages(viewer):
                 await websocket.send_text(message)
     except (WebSocketDisconnect, RuntimeError, ConnectionError):

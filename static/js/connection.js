@@ -6,11 +6,16 @@ const BACKOFF_START_MS = 250;
 const BACKOFF_MAX_MS = 8000;
 // Close codes after which retrying cannot help (the run is unknown to this server).
 const OFFLINE_AFTER = 4;
-const FATAL_CODES = new Set([1008, 4004, 4404]);
+const FATAL_CODES = new Set([1008, 4004, 4400, 4404]);
 
 export function wsUrl(path) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}${path}`;
+}
+
+/** A run's WebSocket in its batched form: one message per delivery (see DESIGN.md). */
+export function runWsUrl(runId) {
+  return wsUrl(`/ws/runs/${encodeURIComponent(runId)}?batch=1`);
 }
 
 export class Connection {
@@ -55,7 +60,13 @@ export class Connection {
       } catch {
         return; // not ours; never let one bad frame stop the page
       }
-      this.hooks.onMessage(msg);
+      // A batch (asked for with ?batch=1): the messages of one delivery, in order, each
+      // handed on as if it had come alone.
+      if (msg?.type === "batch" && Array.isArray(msg.messages)) {
+        for (const inner of msg.messages) this.hooks.onMessage(inner);
+      } else {
+        this.hooks.onMessage(msg);
+      }
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;

@@ -3,7 +3,7 @@
 import { api, captureToken } from "./api.js";
 import { CodeView } from "./code.js";
 import { CodeTracker } from "./codetrack.js";
-import { Connection, wsUrl } from "./connection.js";
+import { Connection, runWsUrl } from "./connection.js";
 import { ConsoleView } from "./console.js";
 import { Controls, lessonHeading } from "./controls.js";
 import { Drafts, NEW_PROGRAM, programToRun } from "./drafts.js";
@@ -349,7 +349,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
       redraw: () => timeline.draw(),
     });
   } else {
-    source = new Connection(wsUrl(`/ws/runs/${encodeURIComponent(runId)}`), {
+    source = new Connection(runWsUrl(runId), {
       onMessage: (msg) => gate.push(msg),
       // A new connection sends the run again (snapshot, then history): start from nothing, in
       // the stream's order, so a paused view shows what came before the reconnect first.

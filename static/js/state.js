@@ -73,6 +73,10 @@ export class RunModel {
         // A piece of the past, oldest first: each event as if sent alone, marked history.
         for (const e of msg.events ?? []) this.apply({ ...e, history: true });
         return undefined;
+      case "batch":
+        // One delivery's messages (?batch=1), in order: the same as receiving each alone.
+        for (const m of msg.messages ?? []) this.apply(m);
+        return undefined;
       case "notice":
         return this.emit("notice", msg);
       default:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from app import channel
 from app.procfs import ProcReader
 from app.records import Event, ProcessRecord
 from app.watcher import Limits, RunWatcher
@@ -47,3 +50,47 @@ def test_watcher_reports_a_child_that_vanished_before_it_could_be_read(tmp_path:
     finally:
         root.wait()
         watcher._cleanup()  # closes the socket, the pipes and the selector
+
+
+class FlushSink(ListSink):
+    """Counts the deliveries (flushes) that carried events: one hop to the loop each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered: list[int] = []  # events per delivery
+        self._since = 0
+
+    def flush(self) -> None:
+        if len(self.events) > self._since:
+            self.delivered.append(len(self.events) - self._since)
+            self._since = len(self.events)
+
+
+def test_watcher_hands_channel_events_to_the_loop_in_bulk_not_one_hop_per_datagram(
+    tmp_path: Path,
+) -> None:
+    # A root that lives while datagrams come one by one, 2 ms apart (a chatty run).
+    root = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    path = tmp_path / "events.sock"
+    sock = channel.open_channel(path)
+    sink = FlushSink()
+    watcher = RunWatcher(root, sock, ProcReader(), sink, Limits(handoff_period=0.02))
+    sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        watcher.start()
+        for i in range(200):
+            datagram = {"pid": root.pid, "kind": "stdout", "t": time.time(), "data": {"n": i}}
+            sender.sendto(json.dumps(datagram).encode(), str(path))
+            time.sleep(0.002)
+        watcher.thread.join(timeout=30)
+        assert not watcher.thread.is_alive()
+    finally:
+        sender.close()
+        if watcher.thread.is_alive():
+            watcher.request_stop("test")
+            watcher.thread.join(timeout=10)
+        root.wait()
+    got = [e.data["n"] for e in sink.events if e.kind == "stdout"]
+    assert got == list(range(200))  # every one, in order
+    # Handed over in bulk: far fewer hops than datagrams (about one per hand-off period).
+    assert len(sink.delivered) < 200 / 3, sink.delivered

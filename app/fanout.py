@@ -29,7 +29,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from app.hub import Hub, encode
+from app.hub import Hub
 from app.settings import Settings, shown_url
 from app.states import ENDED
 
@@ -82,6 +82,7 @@ class Channel:
         self.hub: Hub | None = None
         self.events = 0  # index of the next event: replicas see a gap or a repeat by it
         self.snapshot_seq = 0  # seq of the last snapshot published (0: the empty start)
+        self.run_text: str | None = None  # the last run message: snapshots carry it too
         self.announced = False
         self.ended = False
 
@@ -101,6 +102,8 @@ class Channel:
         if not self.announced:  # after its first message: a replica finds the run state there
             self.announced = True
             self.publisher.announce(self)
+        if kind == "r":
+            self.run_text = text
         if kind == "r" and self.hub is not None and self.hub.run_message is not None:
             self.ended = self.hub.run_message.get("state") in {str(s) for s in ENDED}
             if self.ended:
@@ -112,13 +115,13 @@ class Channel:
         if hub is None or (hub.seq == self.snapshot_seq and not force):
             return
         self.snapshot_seq = hub.seq
-        self.publisher.add(self._xadd(["k", "s", "s", hub.seq, "m", hub.snapshot()]))
+        # With the run's state: a replica that finds the stream's start trimmed away
+        # begins here.
+        run = ["r", self.run_text] if self.run_text is not None else []
+        self.publisher.add(self._xadd(["k", "s", "s", hub.seq, *run, "m", hub.snapshot()]))
 
     def resync(self) -> None:
-        """After entries were dropped: the run's state and a snapshot, so replicas catch up."""
-        hub = self.hub
-        if hub is not None and hub.run_message is not None:
-            self.publisher.add(self._xadd(["k", "r", "m", encode(hub.run_message)]))
+        """After entries were dropped: a snapshot with the run's state; replicas catch up."""
         self.snapshot(force=True)
 
     def _xadd(self, fields: list[Any]) -> Command:

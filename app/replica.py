@@ -55,6 +55,8 @@ class Mirror(Hub):
         if kind == "d":
             self._delta(int(fields["s"]), text)
         elif kind == "s":
+            if "r" in fields:
+                self._run(fields["r"])
             self._base(int(fields["s"]), text)
         elif kind == "e":
             self._event(int(fields["n"]), text)

@@ -127,7 +127,7 @@ class Settings:
     redis_url: str | None = None
     role: str = "presenter"  # presenter | replica
     redis_prefix: str = "procviz"  # of every key, so presenters can share one Redis
-    redis_maxlen: int = 100_000  # entries kept in a run's stream (approximately)
+    redis_maxlen: int = 20_000  # entries kept in a run's stream (approximately)
     redis_ttl: float = 3600.0  # seconds a run's stream is kept after the run ended
     presenter_url: str | None = None  # a replica's page links control there
 

@@ -27,7 +27,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from app.hub import Hub
 from app.settings import Settings, shown_url
@@ -146,6 +146,7 @@ class Publisher:
         self.connected = False
         self.error: str | None = "not connected yet"
         self.dropped = 0  # entries dropped while Redis was unreachable, in all
+        self.refused = 0  # commands Redis answered with an error
         self._resync = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -234,24 +235,35 @@ class Publisher:
                 for command in batch:
                     pipe.execute_command(*command)
                 try:
-                    await pipe.execute()
+                    results = await pipe.execute(raise_on_error=False)
                 except (RedisError, OSError):
                     # Written again after reconnecting; replicas skip what they already
                     # have (a delta's seq, an event's index).
                     self.queue.extendleft(reversed(batch))
                     raise
+                self._refused(batch, results)
             if self._closing:
                 return True
             self._wake.clear()
             await self._wake.wait()
 
+    def _refused(self, batch: list[Command], results: list[Any]) -> None:
+        """Commands Redis refused (a key of another type, out of memory): logged, not retried,
+        or one bad entry would hold up every other."""
+        for command, result in zip(batch, results, strict=True):
+            if isinstance(result, ResponseError):
+                self.refused += 1
+                if self.refused <= 10 or self.refused % 1000 == 0:
+                    log.warning("procviz: Redis refused %s %s: %s", command[0], command[1], result)
+
     async def _snapshots(self) -> None:
         while True:
             await asyncio.sleep(SNAPSHOT_PERIOD)
             for run_id, channel in list(self.channels.items()):
-                channel.snapshot()
-                if channel.ended:
+                if channel.ended:  # its stream is complete: nothing changes after the end
                     del self.channels[run_id]
+                else:
+                    channel.snapshot()
 
     def _up(self) -> None:
         if not self.connected:

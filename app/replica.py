@@ -234,7 +234,10 @@ class Replica:
     def _feed(self, mirror: Mirror, entries: Entries) -> None:
         for entry_id, fields in entries:
             mirror.cursor = entry_id
-            mirror.take(fields)
+            try:
+                mirror.take(fields)
+            except (ValueError, KeyError, TypeError) as exc:  # not the presenter's writing
+                log.warning("procviz: run %s: entry %s skipped (%r)", mirror.run_id, entry_id, exc)
 
 
 class ReadOnly:

@@ -275,3 +275,28 @@ def test_redis_down_presenter_serves_on_replica_unhealthy_then_both_recover(
 
 def _health(server: Server) -> httpx.Response:
     return httpx.get(server.base + "/healthz", timeout=10)
+
+
+def test_a_command_redis_refuses_holds_up_nothing_else(
+    redis_server: RedisServer, make_server: Callable[..., Server]
+) -> None:
+    client = redis_server.client()
+    client.set("procviz:lobby", "not a stream")  # every lobby XADD now fails: WRONGTYPE
+    presenter = make_server(PROCVIZ_REDIS_URL=redis_server.url)
+    run = start_run(presenter, "join", {"speed": 4})
+    wait_state(presenter, run["id"], ENDED)
+    key = f"procviz:run:{run['id']}"
+    until(lambda: client.exists(key) == 1, "the run's stream is written")
+
+    def last_state() -> str | None:
+        runs = [f["m"] for _, f in client.xrange(key) if f["k"] == "r"]
+        return json.loads(runs[-1])["state"] if runs else None
+
+    until(lambda: last_state() in ENDED, "the run's last state is written")
+    assert api(presenter, "GET", "/healthz").json()["redis"] == "ok"
+    assert (
+        "Redis refused XADD procviz:lobby"
+        in Path(presenter.data_dir)
+        .parent.joinpath(f"server-{presenter.base.rsplit(':', 1)[1]}.log")
+        .read_text()
+    )

@@ -167,3 +167,14 @@ def test_settings_refuse_a_replica_without_redis_and_bad_values(
 
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_serve_replica_without_redis_url_stops_with_the_variable_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    monkeypatch.delenv("PROCVIZ_REDIS_URL", raising=False)
+    monkeypatch.delenv("PROCVIZ_ROLE", raising=False)
+    assert main(["serve", "--replica", "--port", "1"]) == 2
+    assert "set PROCVIZ_REDIS_URL" in capsys.readouterr().err

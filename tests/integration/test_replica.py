@@ -144,8 +144,17 @@ def test_replica_viewers_get_exactly_the_presenters_messages_in_order(
 ) -> None:
     presenter = make_server(PROCVIZ_REDIS_URL=redis_server.url)
     replica = make_server(PROCVIZ_REDIS_URL=redis_server.url, PROCVIZ_ROLE="replica")
-    run = start_run(presenter, "producer-consumer", STEADY)
-    until(lambda: known(replica, run["id"]), "the replica knows the run")
+    with connect(f"{replica.ws_base}/ws/lobby", open_timeout=10) as lobby:
+        assert json.loads(lobby.recv(timeout=10))["run"] is None
+        run = start_run(presenter, "producer-consumer", STEADY)
+        # The page on a replica follows the presenter: the lobby names the new run.
+        current = json.loads(lobby.recv(timeout=30))
+    assert (current["type"], current["run"], current["lesson"]) == (
+        "current",
+        run["id"],
+        "producer-consumer",
+    )
+    assert known(replica, run["id"])  # announced before the lobby names it
 
     got = watch_all({"presenter": (presenter, run["id"]), "replica": (replica, run["id"])})
     lines = recording(presenter, run["id"])

@@ -140,10 +140,16 @@ class Crowds:
 
 
 def one_run(
-    base: str, presenter: int, replicas: list[tuple[str, int]], n: int, seconds: float, rep: int
+    base: str,
+    presenter: int,
+    replicas: list[tuple[str, int]],
+    n: int,
+    seconds: float,
+    rep: int,
+    params: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any], int]:
     """A fresh run: a window without the crowds and one with them (in turn first), stopped."""
-    run = httpx.post(base + "/api/runs", json={"lesson": "producer-consumer", "params": CHATTY})
+    run = httpx.post(base + "/api/runs", json={"lesson": "producer-consumer", "params": params})
     run_id = run.json()["id"]
     try:
         urls = [b.replace("http", "ws") + f"/ws/runs/{run_id}" for b, _ in replicas]
@@ -177,7 +183,11 @@ def main() -> int:
     parser.add_argument("--viewers", type=int, default=500, help="per replica")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--window", type=float, default=6.0)
+    parser.add_argument(
+        "--producers", type=int, default=16, help="and as many consumers (16: the chatty run)"
+    )
     args = parser.parse_args()
+    params = {**CHATTY, "producers": args.producers, "consumers": args.producers}
     results: dict[int, list[dict[str, Any]]] = {0: [], args.viewers: []}
     connected: list[int] = []
     with ExitStack() as stack:
@@ -189,12 +199,17 @@ def main() -> int:
             for _ in range(2)
         ]
         for rep in range(args.reps):
-            idle, loaded, count = one_run(base, presenter, replicas, args.viewers, args.window, rep)
+            idle, loaded, count = one_run(
+                base, presenter, replicas, args.viewers, args.window, rep, params
+            )
             results[0].append(idle)
             results[args.viewers].append(loaded)
             connected.append(count)
             time.sleep(2)
-    print(f"2 replicas; viewers per replica: 0 (a probe) vs {args.viewers}; {args.reps} runs")
+    print(
+        f"2 replicas; viewers per replica: 0 (a probe) vs {args.viewers}; {args.reps} runs; "
+        f"producer-consumer {args.producers} + {args.producers}"
+    )
     print("viewers/replica | presenter CPU % | replica CPU % each | probe p95 ms | events/s")
     for n, got in results.items():
         cols = [spread([g[k] for g in got]) for k in ("presenter", "replicas", "p95", "events")]

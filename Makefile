@@ -32,6 +32,8 @@ PY_STAMP := $(VENV)/.procviz-installed
 # npm ci (npm >= 7) writes this hidden lockfile; we touch it so its time is "installed at".
 NODE_STAMP := node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
+# The viewer-replica tests start a redis-server of their own (tests/redis_server.py).
+REDIS_SERVER := /usr/bin/redis-server
 # Chinese glyphs for the browser tests' screenshots (the page is bilingual).
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
@@ -51,7 +53,7 @@ run: $(PY_STAMP) $(NODE_STAMP)
 # Prerequisites are made left to right: everything installed, then lint; then the page's
 # model under node --test, then pytest.
 # pytest exits 5 when it collected nothing: that fails here too, and says why.
-test: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) $(CJK_FONT) lint
+test: $(PY_STAMP) $(NODE_STAMP) $(CHROMIUM) $(CJK_FONT) $(REDIS_SERVER) lint
 	node --test tests/js/
 	$(BIN)/pytest || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
@@ -91,7 +93,7 @@ $(NODE_STAMP): package-lock.json package.json
 
 # A file target: nothing to do when Chromium is already there. Precious, so a failed
 # apt-get never makes .DELETE_ON_ERROR remove a system file.
-.PRECIOUS: $(CHROMIUM) $(CJK_FONT)
+.PRECIOUS: $(CHROMIUM) $(CJK_FONT) $(REDIS_SERVER)
 $(CJK_FONT):
 	$(APT_GET) update
 	$(APT_GET) install -y fonts-wqy-microhei
@@ -99,6 +101,12 @@ $(CJK_FONT):
 $(CHROMIUM):
 	$(APT_GET) update
 	$(APT_GET) install -y chromium
+
+# Only the binary: the tests' instances run on free loopback ports, whatever the package
+# may have started on 6379.
+$(REDIS_SERVER):
+	$(APT_GET) update
+	$(APT_GET) install -y --no-install-recommends redis-server
 
 # The container image (docker/): `make image` builds procviz:latest; `make image-test` builds
 # procviz:image-test and checks it from outside (docker/check_image.py). Both use a running

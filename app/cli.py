@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
-from app.settings import Settings, SettingsError
+from app.settings import Settings, SettingsError, shown_url
 from workers import catalog
 
 
@@ -38,6 +38,13 @@ def startup_lines(settings: Settings) -> list[str]:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = f"http://{shown}:{settings.port}/"
     lines = [f"procviz: dashboard on {url}"]
+    if settings.redis_url is not None:
+        where = shown_url(settings.redis_url)
+        if settings.replica:
+            return [
+                f"procviz: viewer replica on {url}, serving runs read-only from Redis at {where}"
+            ]
+        lines.append(f"procviz: publishing every run message to Redis at {where}")
     if settings.token is not None:
         what = "controls runs" if settings.token_required else "runs programs of your own"
         lines += [
@@ -194,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve", help="serve the dashboard")
     p_serve.add_argument("--host")
     p_serve.add_argument("--port", type=int)
+    p_serve.add_argument(
+        "--replica",
+        action="store_true",
+        help="a viewer replica: serve the presenter's runs read-only from PROCVIZ_REDIS_URL",
+    )
     sub.add_parser("lessons", help="list the lessons")
     p_run = sub.add_parser(
         "run",
@@ -217,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
             settings = replace(settings, host=args.host)
         if args.port is not None:
             settings = replace(settings, port=args.port)
+        try:
+            if args.replica:
+                settings = replace(settings, role="replica")
+        except SettingsError as exc:
+            print(f"procviz: {exc}", file=sys.stderr)
+            return 2
         return serve(settings)
     if args.command == "lessons":
         return lessons()

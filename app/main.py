@@ -1,4 +1,4 @@
-"""Builds the app: settings, the run manager, routers, templates and static files."""
+"""Builds the app: settings, the run manager (or a replica's mirrors), routers, the page."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from fastapi.templating import Jinja2Templates
 
 import app
 from app import errors, security
+from app.fanout import Publisher
 from app.importmap import ImportMap
 from app.lessons import LessonStore
 from app.reaper import become_subreaper
-from app.routes import health, lessons, pages, recordings, runs, ws
+from app.replica import ReadOnly, Replica
+from app.routes import health, lessons, pages, recordings, replica, runs, ws
 from app.runs import RunManager
 from app.settings import Settings
 from app.webfiles import locate
@@ -22,13 +24,27 @@ from app.webfiles import locate
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = (settings or Settings.from_env()).with_token()
-    manager = RunManager(settings)
+    if settings.replica:
+        return _build(settings, Replica(settings))
+    publisher = Publisher(settings) if settings.redis_url else None
+    return _build(settings, RunManager(settings, publisher=publisher))
 
+
+def _build(settings: Settings, manager: RunManager | Replica) -> FastAPI:
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        if isinstance(manager, Replica):
+            manager.start()
+            yield
+            await manager.shutdown()
+            return
         api.state.subreaper = become_subreaper()
+        if manager.publisher is not None:
+            manager.publisher.start()
         yield
         await manager.shutdown()
+        if manager.publisher is not None:
+            await manager.publisher.close()  # the runs' last messages, then stop
 
     api = FastAPI(
         title="procviz",
@@ -37,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.settings = settings
+    # A replica's mirrors answer what the WebSocket routes ask of a run manager.
     api.state.manager = manager
     api.state.lessons = LessonStore(settings.data_dir / "lessons")
     web = locate()  # the wheel's copy of the page, or the checkout's (app/webfiles.py)
@@ -44,8 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.state.templates = Jinja2Templates(directory=web.templates)
     api.mount("/static", StaticFiles(directory=web.static, check_dir=False), name="static")
     api.mount("/vendor", StaticFiles(directory=web.vendor, check_dir=False), name="vendor")
-    for module in (health, lessons, runs, recordings, ws, pages):
+    routers = (replica,) if settings.replica else (health, runs)
+    for module in (*routers, lessons, recordings, ws, pages):
         api.include_router(module.router)
     errors.install(api)
+    if settings.replica:  # innermost: the security checks still come first
+        api.add_middleware(ReadOnly, presenter_url=settings.presenter_url)
     security.add_to(api, settings, script_hashes=[importmap.csp_hash])
     return api

@@ -40,6 +40,7 @@ from app.confine import (
     run_limits,
     runtime_for,
 )
+from app.fanout import Publisher
 from app.handle import ProcessHandle
 from app.hub import Hub
 from app.keeper import Keeper
@@ -179,8 +180,11 @@ def _deliver(batch: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
 
 
 class RunManager:
-    def __init__(self, settings: Settings, reader: Reader | None = None) -> None:
+    def __init__(
+        self, settings: Settings, reader: Reader | None = None, publisher: Publisher | None = None
+    ) -> None:
         self.settings = settings
+        self.publisher = publisher  # to Redis, for viewer replicas (PROCVIZ_REDIS_URL)
         self.reader = reader or default_reader()
         self.runs: dict[str, Run] = {}
         self.lobby = Lobby()
@@ -226,7 +230,11 @@ class RunManager:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         directory = recordings_dir(self.settings.data_dir)
         recorder = Recorder(directory / f"{run_id}.jsonl")
-        run = Run(run_id, lesson, params, Hub(run_id, recorder), recorder, program=program)
+        channel = self.publisher.channel(run_id, recorder) if self.publisher else None
+        hub = Hub(run_id, channel or recorder)  # a channel records, and publishes the same
+        if channel is not None:
+            channel.bind(hub)
+        run = Run(run_id, lesson, params, hub, recorder, program=program)
         self.runs[run_id] = run
         run.announce()
         self._flush_every_second(run)
@@ -237,9 +245,15 @@ class RunManager:
             self._finish(run, RunState.FAILED)
             return run
         run.set_state(RunState.RUNNING)
-        await self.lobby.set(
-            {"run": run.id, "lesson": run.lesson, "params": run.params, "state": str(run.state)}
-        )
+        current = {
+            "run": run.id,
+            "lesson": run.lesson,
+            "params": run.params,
+            "state": str(run.state),
+        }
+        await self.lobby.set(current)
+        if self.publisher is not None:
+            self.publisher.lobby(current)
         return run
 
     def _launch(self, run: Run, loop: asyncio.AbstractEventLoop, argv: list[str]) -> None:

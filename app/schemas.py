@@ -221,6 +221,9 @@ class RecordingSummary(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     active_runs: int
+    role: Literal["presenter", "replica"] = "presenter"
+    # With PROCVIZ_REDIS_URL: "ok", or why publishing to (or reading from) Redis fails.
+    redis: str | None = None
 
 
 class LessonPublic(BaseModel):
@@ -279,12 +282,15 @@ class Error(BaseModel):
 ERROR_TEXT = {
     400: "the Host header names no host of this server, or the body is not UTF-8 JSON",
     401: "the presenter token is required (control beyond loopback, or a configured token)",
-    403: "a cross-site request: the Origin or Sec-Fetch-Site header names another site",
+    403: "a cross-site request: the Origin or Sec-Fetch-Site header names another site; "
+    "or control sent to a viewer replica (`field`: role)",
     404: "no such run, lesson or process",
-    409: "the run has already ended; or a lesson of that id exists, or is built in (read-only)",
+    409: "the run has already ended; or a lesson of that id exists, or is built in (read-only); "
+    "or what only the presenter server has, asked of a viewer replica (`field`: role)",
     413: "the request body is over the limit",
     422: "invalid input; `field` names what to fix",
     429: "too many control requests from this address (see Retry-After), or too many runs",
+    503: "a viewer replica that cannot read from Redis (`field`: redis)",
 }
 
 

@@ -45,6 +45,31 @@ def parse_body_limits(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(limits)
 
 
+ROLES = ("presenter", "replica")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redis_url_from(raw: str | None) -> str | None:
+    """``PROCVIZ_REDIS_URL``: where run messages are published (presenter) or read (replica)."""
+    if raw is None or raw.strip() == "":
+        return None
+    if not raw.startswith(REDIS_SCHEMES):
+        raise SettingsError(
+            f"PROCVIZ_REDIS_URL={shown_url(raw)!r}: must start with {', '.join(REDIS_SCHEMES)}"
+        )
+    return raw
+
+
+def shown_url(url: str) -> str:
+    """A Redis URL as logs and errors may show it: without its password."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not sep or not at:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user + ':' if user else ''}***@{host}"
+
+
 def run_user_from(raw: str | None) -> str | None:
     """``PROCVIZ_RUN_USER``: who runs execute as; by default ``nobody`` when we are root.
 
@@ -97,14 +122,37 @@ class Settings:
     # permessage-deflate on WebSockets: off, because it compresses the same bytes once per
     # viewer (bench/fanout.py has the figures); on for viewers behind a thin link.
     ws_deflate: bool = False
+    # Beyond one server (issue 11): the presenter publishes every run message to Redis;
+    # viewer replicas serve them read-only from there (app/fanout.py, app/replica.py).
+    redis_url: str | None = None
+    role: str = "presenter"  # presenter | replica
+    redis_prefix: str = "procviz"  # of every key, so presenters can share one Redis
+    redis_maxlen: int = 20_000  # entries kept in a run's stream (approximately)
+    redis_ttl: float = 3600.0  # seconds a run's stream is kept after the run ended
+    presenter_url: str | None = None  # a replica's page links control there
 
     # The token was generated at start-up, not configured (see with_token).
     token_generated: bool = False
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise SettingsError(f"PROCVIZ_ROLE={self.role!r}: must be one of {', '.join(ROLES)}")
+        if self.role == "replica" and self.redis_url is None:
+            raise SettingsError(
+                "a viewer replica (PROCVIZ_ROLE=replica, serve --replica) reads its runs from "
+                "Redis: set PROCVIZ_REDIS_URL"
+            )
+
+    @property
+    def replica(self) -> bool:
+        return self.role == "replica"
 
     @property
     def token_required(self) -> bool:
         """Control of built-in lessons needs the token beyond loopback, or whenever the
         operator configured one. Programs of the user's own need it always."""
+        if self.replica:
+            return True  # nothing is controlled on a viewer replica: its page is a viewer's
         return (self.token is not None and not self.token_generated) or not is_loopback(self.host)
 
     def with_token(self) -> Settings:
@@ -159,4 +207,10 @@ class Settings:
             control_burst=get("CONTROL_BURST", int, d.control_burst, 1, 10**7),  # type: ignore[arg-type]
             max_ws_per_client=get("MAX_WS_PER_CLIENT", int, d.max_ws_per_client, 1, 10**6),  # type: ignore[arg-type]
             ws_deflate=bool(get("WS_DEFLATE", int, int(d.ws_deflate), 0, 1)),
+            redis_url=redis_url_from(env.get("PROCVIZ_REDIS_URL")),
+            role=env.get("PROCVIZ_ROLE") or d.role,
+            redis_prefix=env.get("PROCVIZ_REDIS_PREFIX") or d.redis_prefix,
+            redis_maxlen=get("REDIS_MAXLEN", int, d.redis_maxlen, 100, 10**8),  # type: ignore[arg-type]
+            redis_ttl=get("REDIS_TTL", float, d.redis_ttl, 1, 30 * 86400),  # type: ignore[arg-type]
+            presenter_url=env.get("PROCVIZ_PRESENTER_URL") or None,
         )

@@ -29,18 +29,22 @@ def resources() -> list[dict[str, Any]]:
     return [r for r in yaml.safe_load_all(MANIFEST.read_text()) if r]
 
 
-def one(kind: str) -> dict[str, Any]:
-    (found,) = [r for r in resources() if r["kind"] == kind]
+def one(kind: str, name: str = "procviz") -> dict[str, Any]:
+    (found,) = [r for r in resources() if r["kind"] == kind and r["metadata"]["name"] == name]
     return found
 
 
-def pod() -> dict[str, Any]:
-    return dict(one("Deployment")["spec"]["template"]["spec"])
+def pod(name: str = "procviz") -> dict[str, Any]:
+    return dict(one("Deployment", name)["spec"]["template"]["spec"])
 
 
-def container() -> dict[str, Any]:
-    (c,) = pod()["containers"]
+def container(name: str = "procviz") -> dict[str, Any]:
+    (c,) = pod(name)["containers"]
     return dict(c)
+
+
+def env_of(name: str) -> dict[str, str]:
+    return {e["name"]: e.get("value", "") for e in container(name)["env"]}
 
 
 def test_kubernetes_validate_carries_the_pinned_schemas() -> None:
@@ -48,9 +52,9 @@ def test_kubernetes_validate_carries_the_pinned_schemas() -> None:
     assert KUBERNETES_VERSION in {kv.major_minor(v) for v in kv.all_versions()}, kv.all_versions()
 
 
-@pytest.mark.parametrize("index", range(3))
+@pytest.mark.parametrize("index", range(7))
 def test_manifest_validates_strictly_against_the_pinned_kubernetes(index: int) -> None:
-    assert len(resources()) == 3, [r["kind"] for r in resources()]
+    assert len(resources()) == 7, [r["kind"] for r in resources()]
     resource = resources()[index]
     # strict: an unknown or misspelt field fails too. A kind without a schema raises here
     # (the kubernetes-validate command would only warn).
@@ -62,11 +66,15 @@ def test_manifest_validates_strictly_against_the_pinned_kubernetes(index: int) -
     assert validated == KUBERNETES_VERSION
 
 
-def test_manifest_has_a_deployment_a_service_and_the_data_claim() -> None:
-    assert sorted(r["kind"] for r in resources()) == [
-        "Deployment",
-        "PersistentVolumeClaim",
-        "Service",
+def test_manifest_has_the_presenter_the_viewers_redis_and_the_data_claim() -> None:
+    assert sorted((r["kind"], r["metadata"]["name"]) for r in resources()) == [
+        ("Deployment", "procviz"),
+        ("Deployment", "procviz-redis"),
+        ("Deployment", "procviz-viewers"),
+        ("PersistentVolumeClaim", "procviz-data"),
+        ("Service", "procviz"),
+        ("Service", "procviz-redis"),
+        ("Service", "procviz-viewers"),
     ]
 
 
@@ -92,7 +100,9 @@ def test_root_filesystem_is_read_only_with_data_and_tmp_writable() -> None:
     assert "emptyDir" in volumes[mounts["/tmp"]]
     claim = volumes[mounts["/data"]].get("persistentVolumeClaim")
     if claim:
-        assert claim["claimName"] == one("PersistentVolumeClaim")["metadata"]["name"]
+        assert (
+            claim["claimName"] == one("PersistentVolumeClaim", "procviz-data")["metadata"]["name"]
+        )
     # The image keeps its recordings where the volume is mounted.
     assert dockerfile_env(final_stage())["PROCVIZ_DATA_DIR"] == "/data"
 
@@ -119,16 +129,47 @@ def test_no_service_links_that_would_overwrite_procviz_port() -> None:
     assert pod()["enableServiceLinks"] is False
 
 
-def test_service_selects_the_pods_and_targets_the_http_port() -> None:
-    service = one("Service")["spec"]
-    labels = one("Deployment")["spec"]["template"]["metadata"]["labels"]
+@pytest.mark.parametrize("name", ["procviz", "procviz-viewers", "procviz-redis"])
+def test_each_service_selects_its_own_pods_only_and_targets_their_port(name: str) -> None:
+    service = one("Service", name)["spec"]
+    labels = one("Deployment", name)["spec"]["template"]["metadata"]["labels"]
     assert service["selector"].items() <= labels.items()
-    assert one("Deployment")["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert one("Deployment", name)["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    others = [r for r in resources() if r["kind"] == "Deployment" and r["metadata"]["name"] != name]
+    for other in others:  # the presenter's Service never sends a viewer to a replica
+        assert (
+            not service["selector"].items()
+            <= other["spec"]["template"]["metadata"]["labels"].items()
+        )
     (port,) = service["ports"]
     assert port["targetPort"] in (
-        container()["ports"][0]["name"],
-        container()["ports"][0]["containerPort"],
+        container(name)["ports"][0]["name"],
+        container(name)["ports"][0]["containerPort"],
     )
+
+
+def test_one_presenter_publishes_and_the_viewer_replicas_read_the_same_redis() -> None:
+    presenter, viewers = env_of("procviz"), env_of("procviz-viewers")
+    assert one("Deployment")["spec"]["replicas"] == 1
+    assert one("Deployment", "procviz-viewers")["spec"]["replicas"] >= 2
+    assert "PROCVIZ_ROLE" not in presenter and viewers["PROCVIZ_ROLE"] == "replica"
+    assert presenter["PROCVIZ_REDIS_URL"] == viewers["PROCVIZ_REDIS_URL"]
+    url = presenter["PROCVIZ_REDIS_URL"]
+    (port,) = one("Service", "procviz-redis")["spec"]["ports"]
+    assert url == f"redis://procviz-redis:{port['port']}/0"
+    # The audience's address is the replicas' balancer; the presenter's stays internal.
+    assert one("Service", "procviz-viewers")["spec"]["type"] == "LoadBalancer"
+    assert one("Service")["spec"]["type"] == "ClusterIP"
+
+
+def test_viewer_replicas_are_ready_by_healthz_and_alive_without_redis() -> None:
+    viewer = container("procviz-viewers")
+    assert viewer["image"] == container()["image"]
+    assert viewer["readinessProbe"]["httpGet"]["path"] == "/healthz"  # 503 without Redis
+    assert "tcpSocket" in viewer["livenessProbe"]  # Redis away is no reason to restart
+    assert pod("procviz-viewers")["securityContext"]["runAsNonRoot"] is True
+    assert viewer["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod("procviz-viewers")["enableServiceLinks"] is False
 
 
 def test_token_comes_from_an_optional_secret() -> None:

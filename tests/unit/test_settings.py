@@ -43,3 +43,28 @@ def test_startup_lines_print_a_presenter_url_with_the_generated_token() -> None:
     assert startup_lines(Settings(host="127.0.0.1", port=8000)) == [
         "procviz: dashboard on http://127.0.0.1:8000/"
     ]
+
+
+def test_redis_settings_from_env_and_the_password_never_shown() -> None:
+    from app.cli import startup_lines
+    from app.settings import shown_url
+
+    s = Settings.from_env(
+        {
+            "PROCVIZ_REDIS_URL": "redis://:s3cret@redis:6379/0",
+            "PROCVIZ_ROLE": "replica",
+            "PROCVIZ_REDIS_MAXLEN": "5000",
+            "PROCVIZ_REDIS_TTL": "60",
+        }
+    )
+    assert (s.redis_url, s.replica, s.redis_maxlen, s.redis_ttl) == (
+        "redis://:s3cret@redis:6379/0",
+        True,
+        5000,
+        60.0,
+    )
+    assert s.token_required  # nothing is controlled on a replica: its page is a viewer's
+    assert shown_url("redis://user:s3cret@redis:6379/0") == "redis://user:***@redis:6379/0"
+    assert "s3cret" not in " ".join(startup_lines(s.with_token()))
+    plain = Settings.from_env({})
+    assert (plain.redis_url, plain.role) == (None, "presenter")

@@ -10,7 +10,10 @@ intervals (fps, p95, frames over 50 ms), the main thread's busy share (CDP
 ``Performance.getMetrics`` TaskDuration over the window) and where it went (script, style,
 layout). ``--trace`` also records a Chromium trace of one window and sums the layouts forced
 from JavaScript by the function that forced them, and paint on the main thread.
-Headless Chromium on a shared 2-core machine without a GPU is a pessimistic "modest laptop".
+Headless Chromium on a shared 2-core machine without a GPU is a pessimistic "modest laptop";
+with other people's work on the cores the page's main thread waits for a core, so its busy
+share (wall clock) is inflated: its CPU time is the figure that says what the page costs.
+``--nice -10`` (root) renices our Chromium so that it is measured as on a laptop of its own.
 """
 
 from __future__ import annotations
@@ -85,24 +88,53 @@ def start_case(base: str, case: str) -> tuple[str, int]:
     return res.json()["id"], want
 
 
+def descendants() -> set[int]:
+    """This bench's processes (the Playwright driver, its Chromium): others run Chromium too."""
+    parent = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    mine, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, pp in parent.items() if pp in mine} - mine
+        mine |= more
+        grew = bool(more)
+    return mine - {os.getpid()}
+
+
 def renderer_cpu() -> dict[int, float]:
-    """CPU seconds of each Chromium renderer's main thread (utime + stime, from /proc): the
-    work done, unlike wall-clock task durations, which grow when other processes hold the cores."""
+    """CPU seconds of each of our Chromium renderers' main thread (utime + stime, from /proc):
+    the work done, unlike wall-clock task durations, which grow when other processes hold the
+    cores."""
     out = {}
     tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    for pid in descendants():
         try:
-            cmd = Path(f"/proc/{entry.name}/cmdline").read_bytes()
-            if b"--type=renderer" not in cmd:
+            if b"--type=renderer" not in Path(f"/proc/{pid}/cmdline").read_bytes():
                 continue
-            stat = Path(f"/proc/{entry.name}/task/{entry.name}/stat").read_text()
+            stat = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
         except OSError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        out[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
     return out
+
+
+def renice_browser(nice: int) -> None:
+    """Give our Chromium's threads a nice value: a page measured as on a laptop that is not
+    shared with other people's work (needs root for a negative value)."""
+    for pid in descendants():
+        try:
+            if b"chromium" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                os.setpriority(os.PRIO_PROCESS, int(tid), nice)
+        except OSError:
+            continue
 
 
 def metrics(cdp: Any) -> dict[str, float]:
@@ -111,7 +143,12 @@ def metrics(cdp: Any) -> dict[str, float]:
 
 
 def measure(
-    browser: Browser, base: str, case: str, trace: Path | None, shots: Path | None = None
+    browser: Browser,
+    base: str,
+    case: str,
+    trace: Path | None,
+    shots: Path | None = None,
+    nice: int | None = None,
 ) -> dict[str, Any]:
     run, want = start_case(base, case)
     page: Page = browser.new_page(viewport={"width": 1920, "height": 1080})
@@ -122,6 +159,8 @@ def measure(
             time.sleep(0.5)
         page.wait_for_timeout(2000)  # the tree settles in place
         nodes = page.locator("g.node[data-pid]").count()
+        if nice is not None:
+            renice_browser(nice)
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
         if trace:
@@ -161,7 +200,9 @@ def measure(
 
 
 def summarise_trace(path: Path) -> None:
-    """Layouts forced from JavaScript (by the function that forced them) and main-thread paint."""
+    """Main-thread time by kind (wall clock, and the thread's CPU time, which other people's
+    load on the cores does not inflate), and the layouts forced from JavaScript by the
+    function that forced them."""
     events = json.loads(path.read_text())
     events = events["traceEvents"] if isinstance(events, dict) else events
     main = {
@@ -169,25 +210,44 @@ def summarise_trace(path: Path) -> None:
         for e in events
         if e.get("name") == "thread_name" and e.get("args", {}).get("name") == "CrRendererMain"
     }
+    kinds = {
+        "Paint": "paint",
+        "PrePaint": "paint",
+        "Layerize": "paint",
+        "UpdateLayer": "paint",
+        "Layout": "layout",
+        "UpdateLayoutTree": "style",
+        "FunctionCall": "script",
+        "FireAnimationFrame": "script",
+        "TimerFire": "script",
+        "EventDispatch": "script",
+    }
     forced: dict[str, float] = defaultdict(float)
-    totals: dict[str, float] = defaultdict(float)
+    wall: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
     for e in events:
         if e.get("tid") not in main or e.get("ph") != "X":
             continue
-        name, dur = e.get("name"), e.get("dur", 0) / 1000
-        if name in ("Paint", "PrePaint", "Layerize", "UpdateLayer", "CompositeLayers"):
-            totals["paint"] += dur
-        if name == "Layout":
-            totals["layout"] += dur
-            stack = e.get("args", {}).get("beginData", {}).get("stackTrace")
-            if stack:
-                top = stack[0]
-                where = f"{top.get('functionName') or '?'} ({Path(top.get('url', '')).name}:{top.get('lineNumber')})"
-                forced[where] += dur
-                totals["forced layout"] += dur
-    print("  trace:", ", ".join(f"{k} {v:.0f} ms" for k, v in totals.items()))
+        name = e.get("name")
+        kind = kinds.get(name)
+        if not kind:
+            continue
+        wall[kind] += e.get("dur", 0) / 1000
+        cpu[kind] += e.get("tdur", e.get("dur", 0)) / 1000
+        stack = (
+            e.get("args", {}).get("beginData", {}).get("stackTrace") if kind == "layout" else None
+        )
+        if stack:
+            top = stack[0]
+            func = top.get("functionName") or "?"
+            where = f"{func} ({Path(top.get('url', '')).name}:{top.get('lineNumber')})"
+            forced[where] += e.get("tdur", e.get("dur", 0)) / 1000
+    order = ("script", "style", "layout", "paint")
+    print("  trace, wall ms:", ", ".join(f"{k} {wall[k]:.0f}" for k in order))
+    print("  trace, CPU ms: ", ", ".join(f"{k} {cpu[k]:.0f}" for k in order), end="")
+    print(f", forced layout {sum(forced.values()):.0f}")
     for where, ms in sorted(forced.items(), key=lambda kv: -kv[1])[:8]:
-        print(f"    forced layout {ms:7.1f} ms  {where}")
+        print(f"    forced layout {ms:7.1f} ms CPU  {where}")
 
 
 def spread(values: list[float], fmt: str = "{:.1f}") -> str:
@@ -200,6 +260,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--trace", action="store_true", help="also trace the first window of each case")
     ap.add_argument("--screenshots", type=Path, help="a directory for pictures of the first run")
+    ap.add_argument(
+        "--nice", type=int, help="renice the browser (e.g. -10): the page without other load"
+    )
     opts = ap.parse_args()
     cases = ["130", "500"] if opts.case == "both" else [opts.case]
     env = {"PROCVIZ_TOKEN": TOKEN, "PROCVIZ_MAX_PROCESSES": "600", "PROCVIZ_MAX_RUNS": "2"}
@@ -210,7 +273,7 @@ def main() -> None:
             for i in range(opts.runs):
                 trace = Path(tempfile.mkdtemp()) / "trace.json" if opts.trace and i == 0 else None
                 shots = opts.screenshots if i == 0 else None
-                r = measure(browser, base, case, trace, shots)
+                r = measure(browser, base, case, trace, shots, opts.nice)
                 results.append(r)
                 print(
                     f"[{case}] {r['nodes']} nodes: {r['fps']:.0f} fps, p50 {r['p50']:.1f} ms, "

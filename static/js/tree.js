@@ -39,7 +39,8 @@ const SERVER_ID = "server";
 function geometry(name, { notes, zombies, adopted }) {
   const g = GEOMETRIES[name];
   const tagRoom = zombies ? g.tag[1] + 8 : 0;
-  const gapY = Math.max(g.gapYMin, 20 + g.noteH * notes, tagRoom);
+  // A zombie's tag above a node of the next row must not meet the notes hanging above it.
+  const gapY = Math.max(g.gapYMin, 20 + g.noteH * notes + (notes ? tagRoom : 0), tagRoom);
   // Below the server pseudo-node (no notes of its own): only the links, a zombie's tag, and
   // room to see an orphan's link to the server that adopted it (the lesson).
   const topH = g.nodeH + Math.max(g.gapYMin, tagRoom, adopted ? GEOMETRIES.full.gapYMin : 0);
@@ -325,6 +326,7 @@ export class TreeView {
     const plan = planMoves(items.filter((i) => i.from || i.to));
     this.svg.attr("data-move-plan", plan.mode);
     this.motion = { start: now, ms, plan, fitFrom, fitTo: fit, leaving: leaving.nodes() };
+    this.svg.attr("data-moving", "true");
     this.step();
   }
 
@@ -378,6 +380,7 @@ export class TreeView {
     }
     for (const el of mo.leaving) el.remove();
     this.motion = null;
+    this.svg.attr("data-moving", null);
   }
 
   /** A link's path between where its two ends are drawn. */
@@ -395,7 +398,8 @@ export class TreeView {
     const notes = el.__notes ?? 0;
     const w = d.data.server ? geo.serverW : geo.nodeW;
     const hw = notes ? Math.max(w, geo.colW - 6) / 2 : w / 2;
-    return { hw, up: geo.nodeH / 2, down: geo.nodeH / 2 + (notes ? 8 + notes * geo.noteH : 0) };
+    const up = geo.nodeH / 2 + (el.__zombie ? geo.tag[1] : 0);
+    return { hw, up, down: geo.nodeH / 2 + (notes ? 8 + notes * geo.noteH : 0) };
   }
 
   updateNode(g, d, el) {
@@ -432,6 +436,7 @@ export class TreeView {
       blocked?.op, blocked?.on, blocked?.kind, held.join(" "), error?.type, stepHold?.lineno, Boolean(adoption), selected,
       aria, detail, t("zombie")].join("|");
     el.__notes = notes.length;
+    el.__zombie = zombie;
     if (el.__key === key) return;
     el.__key = key;
     const wasGhost = g.classed("ghost");

@@ -82,8 +82,8 @@ def watch_frames(server: Server, page: Page, lesson: str, params: dict[str, Any]
 def test_no_two_nodes_overlap_in_any_frame_of_a_join(server: Server, watched: Watched) -> None:
     frames = watch_frames(server, watched.page, "join", {"speed": 3})
     assert frames["overlaps"] == []
-    # Not vacuous: the children came and went (the tree re-laid out), drawn over many frames.
-    assert frames["moves"] > 0 and frames["most"] >= 2 and frames["frames"] > 100, frames
+    # Not vacuous: the children came and went, and the tree moved to make room for them.
+    assert frames["moves"] > 0 and frames["most"] >= 2, frames
     assert watched.errors == []
 
 
@@ -142,20 +142,22 @@ def test_moves_slow_down_with_the_run_speed_and_the_replay_speed(
 
 
 def test_ticket_race_mid_move_screenshots(server: Server, browser: Browser) -> None:
-    """The ten buyers arriving, at 1920×1080 and on a 1366×768 laptop (artifacts/)."""
+    """The buyers arriving in a quarter-speed replay, caught inside a move, at 1920×1080 and on
+    a 1366×768 laptop (artifacts/screenshots/)."""
+    run = start_run(server, "ticket-race", {"buyers": 10})
+    wait_state(server, run["id"], ENDED, timeout=60)
     for width, height in ((1920, 1080), (1366, 768)):
         w = open_page(browser)
         try:
             w.page.set_viewport_size({"width": width, "height": height})
-            run = start_run(server, "ticket-race", {"buyers": 10, "speed": 0.5})
-            w.page.goto(f"{server.base}/runs/{run['id']}")
+            w.page.goto(f"{server.base}/runs/{run['id']}?replay=0.25")
             w.page.wait_for_function(
-                "() => document.querySelectorAll('#tree g.node[data-role=\"child\"]').length >= 10",
-                timeout=20_000,
+                """() => document.querySelector('#tree svg[data-moving]')
+                  && document.querySelectorAll('#tree g.node[data-role="child"]').length >= 6""",
+                timeout=30_000,
             )
-            w.page.wait_for_timeout(300)  # inside the move that makes room for them
+            w.page.wait_for_timeout(500)  # well inside the move (3.6 s at a quarter speed)
             w.screenshot(f"ticket-race-moving-{width}x{height}")
-            wait_state(server, run["id"], ENDED, timeout=60)
             assert w.errors == []
         finally:
             w.page.context.close()

@@ -184,6 +184,7 @@ def measure(
         page.close()
         httpx.post(f"{base}/api/runs/{run}/stop", headers=HEADERS, timeout=30)
     wall = after["Timestamp"] - before["Timestamp"]
+    load = os.getloadavg()[0]
     gaps = probe["gaps"]
     return {
         "nodes": nodes,
@@ -193,6 +194,7 @@ def measure(
         "max": max(gaps),
         "over50": sum(1 for g in gaps if g > 50),
         "longtasks": len(probe["long"]),
+        "load": load,
         # The page's renderer is the one whose main thread worked most in the window.
         "cpu": 100 * max(cpu1[p] - cpu0.get(p, 0.0) for p in cpu1) / wall,
         **{k: 100 * (after[k] - before[k]) / wall for k in METRICS},
@@ -281,7 +283,7 @@ def main() -> None:
                     f"{r['longtasks']} long tasks; main thread busy {r['TaskDuration']:.0f} % "
                     f"(CPU {r['cpu']:.0f} %) "
                     f"(script {r['ScriptDuration']:.0f} %, style {r['RecalcStyleDuration']:.0f} %, "
-                    f"layout {r['LayoutDuration']:.0f} %)",
+                    f"layout {r['LayoutDuration']:.0f} %); machine load average {r['load']:.0f}",
                     flush=True,
                 )
                 if trace:

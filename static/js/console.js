@@ -23,6 +23,7 @@ export class ConsoleView {
     this.countEl = countEl;
     this.total = 0;
     this.pending = [];
+    this.lastFlush = -Infinity;
     this.end = document.createElement("div");
     this.end.className = "console-end";
     this.end.setAttribute("aria-hidden", "true");
@@ -59,8 +60,11 @@ export class ConsoleView {
   flush() {
     const entries = this.pending.splice(0);
     const frag = document.createDocumentFragment();
-    // A new line flashes when lines trickle in; in a flood the flashing would only be noise.
-    const flash = entries.length <= 3;
+    // A new line flashes when lines trickle in; in a flood (or a steady stream: a flash is a
+    // repaint of the console in every frame it lasts) the flashing would only be noise.
+    const now = performance.now();
+    const flash = entries.length <= 3 && now - this.lastFlush > 400;
+    this.lastFlush = now;
     for (const entry of entries.slice(-MAX_DOM_LINES)) frag.append(this.row(entry, flash));
     this.el.insertBefore(frag, this.end);
     let extra = this.el.childElementCount - 1 - MAX_DOM_LINES;

@@ -630,7 +630,10 @@ function scaleFor({ x0, x1, y1 }, w, h, geo) {
   // The server pseudo-node, wider on the projector, is alone on top, centred.
   const bw = Math.max(x1 - x0 + geo.nodeW, geo.serverW) + 40;
   const bh = y1 + geo.nodeH + geo.gapY + 20;
-  return Math.min(MAX_SCALE, w / Math.max(bw, 2.5 * geo.colW), h / Math.max(bh, geo.topH + 2 * geo.rowH));
+  // The view starts 16 px below the top (fit) in screen pixels, not scaled with the tree: a
+  // tree drawn tiny needs those pixels as well, or its last row is cut off.
+  const bottom = (h - 20) / (y1 + geo.nodeH);
+  return Math.min(MAX_SCALE, w / Math.max(bw, 2.5 * geo.colW), h / Math.max(bh, geo.topH + 2 * geo.rowH), bottom);
 }
 
 /** The number of grid columns that lets the tree be drawn largest with this picture, and that scale. */

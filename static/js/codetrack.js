@@ -17,19 +17,54 @@ export class CodeTracker {
     this.pending = false;
     this.scroll = false;
     this.shown = ""; // what the last render drew, so an unchanged picture is not drawn again
-    this.metrics = null; // lineno -> [top, height]: measured once per code and size, never after a write
+    // No layout read in a frame that writes: each line's top and height, and the panel's
+    // height, are read in a ResizeObserver callback (it runs after layout, when reading is
+    // free), once per code and size; which lines are in view comes from an IntersectionObserver.
+    this.metrics = null; // lineno -> [top, height]
+    this.view = 0;
+    this.inView = new Map(); // lineno -> visible share of the line (0..1)
+    this.wanted = null; // a reveal asked for before the code was measured
+    this.scrolledTo = null; // the scrollTop we set last, until the reader scrolls
+    this.ownScroll = false;
+    this.sizes = new ResizeObserver(() => this.measure());
+    // A scroll is written after layout too: observing starts with a callback in the next
+    // frame, after its layout, where setting scrollTop forces none.
+    this.scrollTo = null;
+    this.afterLayout = new ResizeObserver(() => {
+      this.afterLayout.disconnect();
+      if (this.scrollTo == null) return;
+      this.ownScroll = true;
+      this.body.scrollTop = this.scrollTo;
+      this.scrollTo = null;
+    });
+    this.lines = new IntersectionObserver((entries) => {
+      for (const e of entries) this.inView.set(Number(e.target.id.slice(5)), e.intersectionRatio);
+    }, { root: body, threshold: [0, 0.99] });
+    body.addEventListener("scroll", () => {
+      if (this.ownScroll) this.ownScroll = false;
+      else this.scrolledTo = null;
+    }, { passive: true });
     model.on("activity", () => this.schedule(true));
     model.on("processes", () => this.schedule(false)); // a process gone is at no line
     model.on("reset", () => this.schedule(false));
-    // The code is replaced whenever another lesson is shown: mark the new lines again.
-    new MutationObserver(() => {
-      this.metrics = null;
-      this.shown = "";
-      this.schedule(true);
-    }).observe(body, { childList: true });
-    new ResizeObserver(() => {
-      this.metrics = null;
-    }).observe(body);
+    // The code is replaced whenever another lesson is shown: measure and mark the new lines.
+    new MutationObserver(() => this.watchCode()).observe(body, { childList: true });
+    this.watchCode();
+  }
+
+  /** Observe the code on show: its size (a line wraps on the projector) and its lines. */
+  watchCode() {
+    this.metrics = null;
+    this.shown = "";
+    this.scrolledTo = null;
+    this.sizes.disconnect();
+    this.lines.disconnect();
+    this.inView.clear();
+    this.sizes.observe(this.body);
+    const code = this.body.firstElementChild;
+    if (code) this.sizes.observe(code);
+    for (const el of this.body.querySelectorAll("span[id^='line-']")) this.lines.observe(el);
+    this.schedule(true);
   }
 
   schedule(scroll) {
@@ -75,8 +110,6 @@ export class CodeTracker {
     if (key === this.shown) return;
     this.shown = key;
     const body = this.body;
-    // Measured before this render writes anything: one layout read, once per code and size.
-    if (!this.metrics) this.metrics = this.measure();
     for (const el of body.querySelectorAll(".at-line, .error-line")) {
       el.classList.remove("at-line", "at-line-newest", "error-line");
       for (const attr of ["data-active-line", "data-pids", "data-error", "data-error-pids"]) el.removeAttribute(attr);
@@ -113,29 +146,38 @@ export class CodeTracker {
     this.scroll = false;
   }
 
-  /** Each line's top and height in the body's scroll coordinates (a line may wrap on the
-   * projector), read in one pass: once per code and size, before a render writes anything. */
+  /** Each line's top and height in the body's scroll coordinates, and the panel's height:
+   * read in a ResizeObserver callback, after layout, so the reads cost nothing. */
   measure() {
     const lines = new Map();
     for (const el of this.body.querySelectorAll("span[id^='line-']")) {
       lines.set(Number(el.id.slice(5)), [el.offsetTop, el.offsetHeight]);
     }
-    return lines;
+    this.metrics = lines;
+    this.view = this.body.clientHeight;
+    if (this.wanted) this.reveal(...this.wanted);
   }
 
   /** Scroll the code so every marked line is in view if they fit, else the newest one. */
   reveal(lineno, marked) {
-    const body = this.body;
     const lines = this.metrics;
+    this.wanted = lines ? null : [lineno, marked];
+    if (!lines) return;
     const top = (n) => lines.get(n)?.[0] ?? 0;
     const bottom = (n) => top(n) + (lines.get(n)?.[1] ?? 0);
-    const view = body.clientHeight;
+    const view = this.view;
     const lo = Math.min(...marked);
     const hi = Math.max(...marked);
-    const [from, to] = bottom(hi) - top(lo) <= view - 16 ? [top(lo), bottom(hi)] : [top(lineno), bottom(lineno)];
-    if (from >= body.scrollTop && to <= body.scrollTop + view) return;
+    const fits = bottom(hi) - top(lo) <= view - 16;
+    const [from, to] = fits ? [top(lo), bottom(hi)] : [top(lineno), bottom(lineno)];
+    const shown = (n) => (this.inView.get(n) ?? 0) >= 0.99;
+    if (fits ? shown(lo) && shown(hi) : shown(lineno)) return;
     // Centred in the panel, with the code around it for context.
-    body.scrollTop = Math.max(0, (from + to) / 2 - view / 2);
+    const target = Math.round(Math.max(0, (from + to) / 2 - view / 2));
+    if (target === this.scrolledTo) return; // already there; the observer has not said so yet
+    this.scrolledTo = target;
+    this.scrollTo = target;
+    this.afterLayout.observe(this.body);
   }
 }
 

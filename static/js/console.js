@@ -6,6 +6,12 @@ import { pidColor } from "./status.js";
 const MAX_DOM_LINES = 600;
 const STICK_PX = 40; // "at the bottom" tolerance: keep following unless the reader scrolled up
 
+// Following the newest line costs no layout read: the browser's scroll anchoring keeps the
+// end marker (the only anchorable child, app.css) where it is while lines are added above it
+// and trimmed off the top, and an IntersectionObserver says whether the reader is at the end.
+// Anchoring holds only once the console is scrolled at all, so when new lines first push the
+// marker out of view of a reader who did not scroll, the console is scrolled to it once.
+
 function tagText(pid, label) {
   return `[${pid}${label ? ` ${label}` : ""}]`;
 }
@@ -17,6 +23,32 @@ export class ConsoleView {
     this.countEl = countEl;
     this.total = 0;
     this.pending = [];
+    this.lastFlush = -Infinity;
+    this.end = document.createElement("div");
+    this.end.className = "console-end";
+    this.end.setAttribute("aria-hidden", "true");
+    el.append(this.end);
+    this.following = true;
+    this.scrolled = false; // a scroll since the marker was last seen: the reader's, or ours
+    el.addEventListener("scroll", () => {
+      this.scrolled = true;
+    }, { passive: true });
+    new IntersectionObserver(([entry]) => this.seen(entry.isIntersecting), {
+      root: el,
+      rootMargin: `0px 0px ${STICK_PX}px 0px`,
+    }).observe(this.end);
+  }
+
+  /** The end marker came into view or left it. */
+  seen(visible) {
+    if (visible) {
+      this.following = true;
+    } else if (this.scrolled) {
+      this.following = false; // the reader scrolled up to read: leave them there
+    } else if (this.following) {
+      this.el.scrollTop = this.el.scrollHeight; // pushed out by new lines: follow from now on
+    }
+    this.scrolled = false;
   }
 
   /** Queue a line; lines are put on screen once per frame, however fast they come. */
@@ -27,18 +59,18 @@ export class ConsoleView {
 
   flush() {
     const entries = this.pending.splice(0);
-    // Keep following only if the reader was at the bottom (they may have scrolled up to read).
-    const stick = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < STICK_PX;
     const frag = document.createDocumentFragment();
-    // A new line flashes when lines trickle in; in a flood the flashing would only be noise.
-    const flash = entries.length <= 3;
+    // A new line flashes when lines trickle in; in a flood (or a steady stream: a flash is a
+    // repaint of the console in every frame it lasts) the flashing would only be noise.
+    const now = performance.now();
+    const flash = entries.length <= 3 && now - this.lastFlush > 400;
+    this.lastFlush = now;
     for (const entry of entries.slice(-MAX_DOM_LINES)) frag.append(this.row(entry, flash));
-    this.el.append(frag);
-    let extra = this.el.childElementCount - MAX_DOM_LINES;
+    this.el.insertBefore(frag, this.end);
+    let extra = this.el.childElementCount - 1 - MAX_DOM_LINES;
     while (extra-- > 0) this.el.firstElementChild.remove();
     this.total += entries.length;
     this.updateCount();
-    if (stick) this.el.scrollTop = this.el.scrollHeight;
   }
 
   row(entry, flash) {
@@ -68,13 +100,14 @@ export class ConsoleView {
     const row = document.createElement("div");
     row.className = "line line-notice";
     row.textContent = `procviz: ${text}`;
-    this.el.append(row);
+    this.el.insertBefore(row, this.end);
   }
 
   /** Empty the console (a replay seeking back starts again from the first line). */
   clear() {
     this.pending.length = 0;
-    this.el.replaceChildren();
+    this.el.replaceChildren(this.end);
+    this.following = true;
     this.total = 0;
     this.updateCount();
   }

@@ -228,6 +228,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   const tree = new TreeView($("tree"), model, {
     onNodeClick: (proc, ev) => timeControl?.nodeClicked(proc) || menu.open(proc, ev),
     isSelected: (pid) => timeControl?.selected === pid,
+    replay: Number(new URL(location.href).searchParams.get("replay")) || 1,
   });
   if (isPresenter() && !replayingNow()) {
     timeControl = new TimeControl($("time-controls"), { runId, model, onChange: () => tree.schedule() });

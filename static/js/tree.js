@@ -2,6 +2,7 @@
 
 import { t } from "./i18n.js";
 import { elbow, layoutTree, widestLeafFamily } from "./layout.js";
+import { moveDuration, opacityAt, planMoves, positionAt } from "./motion.js";
 import { isProjector } from "./projector.js";
 import { GHOST_MS } from "./state.js";
 import { pidColor, shapePath, statusStyle } from "./status.js";
@@ -27,8 +28,10 @@ const PROJECTOR_L3_PX = 20; // .l3 of the full picture in projector.css
 const MIN_PX = 20; // no text under 20 px on the projector (at 1080p)
 const MAX_SCALE = 1.25;
 // Moves are the lesson (an orphan changing parent), but not for readers who asked for less motion.
-const MOVE_MS = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ? 0 : 900;
+const REDUCED_MOTION = Boolean(window.matchMedia?.("(prefers-reduced-motion: reduce)").matches);
 const MIN_FRAME_MS = 90;
+// Level of detail: a node's hover title (CPU, memory) is written when the pointer is on it,
+// not with every sample; a tree drawn tiny does not write the lines it hides.
 const SERVER_ID = "server";
 
 /** A picture's sizes, with room between levels for the most notes any node carries (and for
@@ -36,7 +39,8 @@ const SERVER_ID = "server";
 function geometry(name, { notes, zombies, adopted }) {
   const g = GEOMETRIES[name];
   const tagRoom = zombies ? g.tag[1] + 8 : 0;
-  const gapY = Math.max(g.gapYMin, 20 + g.noteH * notes, tagRoom);
+  // A zombie's tag above a node of the next row must not meet the notes hanging above it.
+  const gapY = Math.max(g.gapYMin, 20 + g.noteH * notes + (notes ? tagRoom : 0), tagRoom);
   // Below the server pseudo-node (no notes of its own): only the links, a zombie's tag, and
   // room to see an orphan's link to the server that adopted it (the lesson).
   const topH = g.nodeH + Math.max(g.gapYMin, tagRoom, adopted ? GEOMETRIES.full.gapYMin : 0);
@@ -59,28 +63,42 @@ function fmtValue(v) {
 }
 
 export class TreeView {
-  constructor(container, model, { onNodeClick, isSelected } = {}) {
+  constructor(container, model, { onNodeClick, isSelected, replay = 1 } = {}) {
     this.container = container;
     this.model = model;
     this.onNodeClick = onNodeClick ?? (() => {});
     this.isSelected = isSelected ?? (() => false);
+    this.replay = replay; // the replay's speed (1 live): moves slow down with it
     this.svg = d3.select(container).append("svg").attr("class", "tree-svg").attr("role", "group").attr("aria-label", t("processes"));
     this.view = this.svg.append("g").attr("class", "view");
     this.linkLayer = this.view.append("g").attr("class", "links");
     this.nodeLayer = this.view.append("g").attr("class", "nodes");
-    this.positions = new Map(); // id -> {x, y} last drawn, so moves animate from there
     this.lastFrame = 0;
     this.pending = false;
-    this.viewKey = "";
     this.noteRoom = 0; // the most notes a node has had: room kept, so notes coming and going do not move the tree
+    this.size = null; // the container's size, from the ResizeObserver (no layout read in a frame)
+    this.columns = new Map(); // tree shape and size -> best column count (bestColumns is costly)
+    // Where things are drawn: id -> {x, y} placed, the move under way, and the view's transform.
+    this.targets = new Map();
+    this.motion = null;
+    this.fitNow = null;
     model.on("reset", () => {
       this.noteRoom = 0;
     });
-    new ResizeObserver(() => this.schedule()).observe(container);
+    new ResizeObserver(() => {
+      // Read here, after layout, where it costs nothing.
+      this.size = { w: container.clientWidth, h: container.clientHeight };
+      this.schedule();
+    }).observe(container);
     // Ghosts fade out on a clock of their own.
     setInterval(() => {
       if (this.model.prune() || this.model.ghosts.size) this.schedule();
     }, 250);
+  }
+
+  /** How long a re-layout takes: slower for a slow run (speed < 1) and a slow replay. */
+  moveMs() {
+    return moveDuration({ speed: this.model.run?.params?.speed ?? 1, replay: this.replay, reduced: REDUCED_MOTION });
   }
 
   schedule() {
@@ -128,16 +146,21 @@ export class TreeView {
     const ended = m.isTerminal() && m.processes.size === 0 && m.ghosts.size === 0;
     this.container.classList.toggle("is-ended", ended);
     const root = this.buildHierarchy();
-    const w = this.container.clientWidth || 800;
-    const h = this.container.clientHeight || 500;
+    // Read once, before anything is written, until the ResizeObserver reports the size.
+    this.size ??= { w: this.container.clientWidth, h: this.container.clientHeight };
+    const w = this.size.w || 800;
+    const h = this.size.h || 500;
+    const prevGeo = this.geo?.name;
     this.geo = this.chooseGeometry(root, w, h);
     this.svg.attr("data-geo", this.geo.name);
     const bounds = this.layout(root, w, h);
     const nodes = root.descendants();
-    this.fit(bounds, w, h);
-    this.drawLinks(root.links());
-    this.drawNodes(nodes);
-    for (const n of nodes) this.positions.set(n.id, { x: n.x, y: n.y });
+    const fit = this.fit(bounds, w, h);
+    const links = this.drawLinks(root.links());
+    const { all, leaving } = this.drawNodes(nodes);
+    const ms = this.moveMs();
+    if (this.svg.attr("data-move-ms") !== String(ms)) this.svg.attr("data-move-ms", ms);
+    this.place(nodes, all, links, leaving, fit, prevGeo !== this.geo.name);
   }
 
   /** The node picture: on the projector, the most detailed one whose text stays readable. */
@@ -154,18 +177,32 @@ export class TreeView {
     let best = null;
     for (const name of PROJECTOR_GEOMETRIES) {
       const geo = geometry(name, room);
-      const px = bestColumns(root, w, h, geo).k * geo.minFont;
+      const px = this.bestColumns(root, w, h, geo).k * geo.minFont;
       if (px >= MIN_PX) return geo;
       if (!best || px > best.px) best = { geo, px };
     }
     return best.geo; // a tree too big for any: the most readable, or the tiny one below
   }
 
+  /** bestColumns, remembered per tree shape, size and picture: the same tree is not laid out
+   * once per column count at every sample. */
+  bestColumns(root, w, h, geo) {
+    const shape = root.descendants().map((n) => n.children?.length ?? 0).join(",");
+    const key = `${w}x${h}:${geo.name}:${geo.gapY}:${geo.topH}:${shape}`;
+    let best = this.columns.get(key);
+    if (!best) {
+      if (this.columns.size > 64) this.columns.clear();
+      best = bestColumns(root, w, h, geo);
+      this.columns.set(key, best);
+    }
+    return best;
+  }
+
   /** Lay the tree out with the number of grid columns that lets it be drawn largest. */
   layout(root, w, h) {
     const geo = this.geo;
     const most = widestLeafFamily(root);
-    let best = bestColumns(root, w, h, geo);
+    let best = this.bestColumns(root, w, h, geo);
     // Keep the current arrangement unless another is clearly better: nodes should not hop
     // (on the projector, only while its text stays readable).
     if (this.cols && this.cols <= most && this.cols !== best.cols) {
@@ -177,67 +214,48 @@ export class TreeView {
     return layoutTree(root, { ...geo, cols: best.cols });
   }
 
+  /** The view's transform that fits the bounds in w × h. */
   fit(bounds, w, h) {
     const k = scaleFor(bounds, w, h, this.geo);
     // Drawn this small, only the PID and the state letter can be read: show those, larger.
-    this.svg.classed("tiny", k < 0.55);
+    this.tiny = k < 0.55;
+    this.svg.classed("tiny", this.tiny);
     const tx = w / 2 - ((bounds.x0 + bounds.x1) / 2) * k;
     const ty = 16 + (this.geo.nodeH / 2) * k;
-    const key = `${tx.toFixed(1)},${ty.toFixed(1)},${k.toFixed(3)}`;
-    this.svg.attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`);
-    if (key === this.viewKey) return;
-    const transform = `translate(${tx},${ty}) scale(${k})`;
-    // The first picture appears in place; later ones glide.
-    if (this.viewKey) this.view.transition("fit").duration(MOVE_MS).attr("transform", transform);
-    else this.view.attr("transform", transform);
-    this.viewKey = key;
-  }
-
-  fromPos(d) {
-    // A new node grows out of its parent's last position.
-    return this.positions.get(d.id) ?? this.positions.get(d.parent?.id) ?? { x: d.x, y: d.y };
+    const size = `${w}x${h}`;
+    if (this.svgSize !== size) {
+      this.svgSize = size;
+      this.svg.attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`);
+    }
+    return { tx, ty, k };
   }
 
   drawLinks(links) {
     const m = this.model;
-    // Below the server the gap is its own (topH): its links turn within it.
-    const top = { ...this.geo, gapY: this.geo.topH - this.geo.nodeH };
-    const geoOf = (l) => (l.source.data.server ? top : this.geo);
     const sel = this.linkLayer.selectAll("path.link").data(links, (l) => l.target.id);
-    sel.exit().transition().duration(300).style("opacity", 0).remove();
-    const entered = sel
-      .enter()
-      .append("path")
-      .attr("class", "link")
-      .attr("d", (l) => {
-        const o = this.fromPos(l.target);
-        const s = this.positions.get(l.source.id) ?? o;
-        return elbow(s, { ...l.target, x: o.x, y: o.y }, geoOf(l));
-      });
-    const all = entered.merge(sel);
-    all
-      .classed("link-server", (l) => l.source.data.server)
-      .classed("link-adopted", (l) => m.adoptions.has(l.target.data.proc?.pid))
-      .classed("link-ghost", (l) => Boolean(l.target.data.ghost));
+    sel.exit().remove();
+    const all = sel.enter().append("path").attr("class", "link").style("opacity", 0).merge(sel);
     all.each(function (l) {
-      const target = elbow(l.source, l.target, geoOf(l));
-      if (this.dataset.target === target) return;
-      this.dataset.target = target;
-      d3.select(this).transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("d", target);
+      const key = `${l.source.data.server ? 1 : 0}${m.adoptions.has(l.target.data.proc?.pid) ? 1 : 0}${l.target.data.ghost ? 1 : 0}`;
+      if (this.__key === key) return;
+      this.__key = key;
+      d3.select(this)
+        .classed("link-server", l.source.data.server)
+        .classed("link-adopted", key[1] === "1")
+        .classed("link-ghost", key[2] === "1");
     });
+    return all;
   }
 
   drawNodes(nodes) {
     const sel = this.nodeLayer.selectAll("g.node").data(nodes, (d) => d.id);
-    sel.exit().transition().duration(300).style("opacity", 0).remove();
+    // Leaving nodes stay until the move has faded them (place()).
+    const leaving = sel.exit().classed("leaving", true).attr("aria-hidden", "true");
+    const view = this;
     const entered = sel
       .enter()
       .append("g")
       .attr("class", "node")
-      .attr("transform", (d) => {
-        const o = this.fromPos(d);
-        return `translate(${o.x},${o.y})`;
-      })
       .style("opacity", 0)
       .on("click", (ev, d) => {
         if (d.data.proc && !d.data.ghost) this.onNodeClick(d.data.proc, ev);
@@ -247,34 +265,150 @@ export class TreeView {
         ev.preventDefault();
         const box = ev.currentTarget.getBoundingClientRect();
         this.onNodeClick(d.data.proc, { clientX: box.right, clientY: box.top });
+      })
+      .on("mouseenter", function (_, d) {
+        if (d.data.proc) d3.select(this).select("title").text(titleFor(d.data.proc, shownStatus(d.data.proc)));
       });
     entered.each(function (d) {
       buildNode(d3.select(this), d);
     });
     const geo = this.geo;
-    // What is there when the page opens is simply there; what comes later fades in.
-    if (this.drawnOnce) entered.transition("enter").duration(400).style("opacity", 1);
-    else entered.style("opacity", 1);
-    this.drawnOnce = true;
-
     const all = entered.merge(sel);
-    const view = this;
     all.each(function (d) {
       const g = d3.select(this);
       if (this.dataset.geo !== geo.name) shapeNode(g, d, geo);
-      view.updateNode(g, d);
-      const target = `translate(${d.x},${d.y})`;
-      if (this.dataset.target !== target) {
-        this.dataset.target = target;
-        g.transition("move").duration(MOVE_MS).ease(d3.easeCubicInOut).attr("transform", target);
-      }
+      view.updateNode(g, d, this);
     });
+    return { all, leaving };
   }
 
-  updateNode(g, d) {
+  /** Put nodes and links where the layout says: at once for the first picture, a new picture
+   * size or reduced motion; else a planned move (motion.js) in which no two nodes overlap. */
+  place(nodes, all, links, leaving, fit, snap) {
+    const targets = new Map(nodes.map((n) => [n.id, { x: n.x, y: n.y }]));
+    const fitKey = `${fit.tx.toFixed(1)},${fit.ty.toFixed(1)},${fit.k.toFixed(3)}`;
+    // A node already fading out in the move under way is no change.
+    const planned = new Set(this.motion?.leaving ?? []);
+    const newlyLeaving = leaving.nodes().some((el) => !planned.has(el));
+    const changed = fitKey !== this.fitKey || newlyLeaving || targets.size !== this.targets.size
+      || nodes.some((n) => {
+        const o = this.targets.get(n.id);
+        return !o || Math.abs(o.x - n.x) > 0.01 || Math.abs(o.y - n.y) > 0.01;
+      });
+    this.nodeEls = all;
+    this.linkEls = links;
+    if (!changed) return;
+    this.fitKey = fitKey;
+    const now = performance.now();
+    const ms = this.moveMs();
+    const first = !this.fitNow;
+    const current = this.currentPositions(now);
+    const fitFrom = this.fitNow ?? fit;
+    this.targets = targets;
+    if (first || snap || ms === 0) {
+      leaving.remove();
+      this.motion = null;
+      this.fitNow = fit;
+      this.view.attr("transform", transformOf(fit));
+      for (const el of all.nodes()) setNode(el, targets.get(el.__data__.id), 1);
+      for (const el of links.nodes()) setLink(el, this.linkPath(el.__data__, targets), 1);
+      return;
+    }
+    const items = [];
+    for (const el of all.nodes()) {
+      const d = el.__data__;
+      items.push({ id: d.id, from: current.get(d.id) ?? null, to: targets.get(d.id), box: this.boxOf(d, el) });
+    }
+    for (const el of leaving.nodes()) {
+      const id = el.__data__.id;
+      items.push({ id, from: current.get(id) ?? null, to: null, box: this.boxOf(el.__data__, el) });
+    }
+    const plan = planMoves(items.filter((i) => i.from || i.to));
+    this.svg.attr("data-move-plan", plan.mode);
+    this.motion = { start: now, ms, plan, fitFrom, fitTo: fit, leaving: leaving.nodes() };
+    this.svg.attr("data-moving", "true");
+    this.step();
+  }
+
+  /** Each visible node's position now (in the move under way, or where it was placed). */
+  currentPositions(now) {
+    const out = new Map();
+    const mo = this.motion;
+    if (!mo) {
+      for (const [id, pos] of this.targets) out.set(id, pos);
+      return out;
+    }
+    const t = Math.min(1, (now - mo.start) / mo.ms);
+    const p = d3.easeCubicInOut(t);
+    for (const [id, track] of mo.plan) {
+      const pos = positionAt(track, p);
+      if (pos && opacityAt(track, t) > 0) out.set(id, pos);
+    }
+    return out;
+  }
+
+  /** One frame of the move: nodes, links and the view's transform. */
+  step() {
+    const mo = this.motion;
+    if (!mo) return;
+    const t = Math.min(1, (performance.now() - mo.start) / mo.ms);
+    const p = d3.easeCubicInOut(t);
+    const { fitFrom: a, fitTo: b } = mo;
+    this.fitNow = { tx: a.tx + (b.tx - a.tx) * p, ty: a.ty + (b.ty - a.ty) * p, k: a.k + (b.k - a.k) * p };
+    this.view.attr("transform", transformOf(this.fitNow));
+    const at = new Map();
+    const shown = new Map();
+    for (const [id, track] of mo.plan) {
+      at.set(id, positionAt(track, p) ?? (track.segments.length ? positionAt(track, track.segments[0].p0) : null));
+      shown.set(id, opacityAt(track, t));
+    }
+    for (const el of [...this.nodeEls.nodes(), ...mo.leaving]) {
+      const id = el.__data__.id;
+      const pos = at.get(id);
+      if (pos) setNode(el, pos, shown.get(id));
+      else if (at.has(id)) el.style.opacity = "0"; // gone at once (it would be under a move)
+    }
+    for (const el of this.linkEls.nodes()) {
+      const l = el.__data__;
+      setLink(el, this.linkPath(l, at), shown.get(l.target.id) ?? 1);
+    }
+    if (t < 1) {
+      requestAnimationFrame(() => {
+        if (this.motion === mo) this.step();
+      });
+      return;
+    }
+    for (const el of mo.leaving) el.remove();
+    this.motion = null;
+    this.svg.attr("data-moving", null);
+  }
+
+  /** A link's path between where its two ends are drawn. */
+  linkPath(l, at) {
+    const s = at.get(l.source.id) ?? l.source;
+    const e = at.get(l.target.id) ?? l.target;
+    // Below the server the gap is its own (topH): its links turn within it.
+    const geo = l.source.data.server ? { ...this.geo, gapY: this.geo.topH - this.geo.nodeH } : this.geo;
+    return elbow(s, { ...l.target, x: e.x, y: e.y }, geo);
+  }
+
+  /** A node's box around its centre, with the notes that hang below it. */
+  boxOf(d, el) {
+    const geo = this.geo;
+    const notes = el.__notes ?? 0;
+    const w = d.data.server ? geo.serverW : geo.nodeW;
+    const hw = notes ? Math.max(w, geo.colW - 6) / 2 : w / 2;
+    const up = geo.nodeH / 2 + (el.__zombie ? geo.tag[1] : 0);
+    return { hw, up, down: geo.nodeH / 2 + (notes ? 8 + notes * geo.noteH : 0) };
+  }
+
+  updateNode(g, d, el) {
     const geo = this.geo;
     if (d.data.server) {
       const pid = this.model.serverPid;
+      const key = `${geo.name}|${pid}|${t("server_node")}`;
+      if (el.__key === key) return;
+      el.__key = key;
       g.attr("data-pid", pid ?? "").attr("data-role", "server");
       fitText(g.select(".l1"), t("server_node"), geo.serverW - 24);
       fitText(g.select(".l2"), `PID ${pid ?? "?"}`, geo.serverW - 24);
@@ -293,6 +427,18 @@ export class TreeView {
     const error = act.errors.get(p.pid);
     const stepHold = ghost ? null : act.held.get(p.pid); // step mode: procviz holds it, not the OS
     const role = m.roleOf(p.pid);
+    const notes = notesFor(m, p.pid);
+    const selected = !ghost && this.isSelected(p.pid);
+    const aria = [`PID ${p.pid} ${p.label ?? ""} ${t(`st_${status}`)}`, ...notes.map((n) => n.text)].join(" · ");
+    // Drawn this small the third line is hidden (app.css .tiny): not written with every sample.
+    const detail = geo.l3Px && !this.tiny ? this.detailLine(p, ghost, geo.name === "full") : "";
+    const key = [geo.name, this.tiny, p.pid, p.ppid, status, p.life, p.label, p.name, role, ghost ? Math.round(d.data.fade * 20) : -1,
+      blocked?.op, blocked?.on, blocked?.kind, held.join(" "), error?.type, stepHold?.lineno, Boolean(adoption), selected,
+      aria, detail, t("zombie")].join("|");
+    el.__notes = notes.length;
+    el.__zombie = zombie;
+    if (el.__key === key) return;
+    el.__key = key;
     const wasGhost = g.classed("ghost");
     // A ghost no longer exists: psutil's word for that is "dead"; its last sample stays readable.
     g.attr("data-pid", p.pid)
@@ -309,7 +455,7 @@ export class TreeView {
       .attr("data-error", error ? error.type : null)
       .attr("data-held-line", stepHold ? stepHold.lineno ?? "?" : null)
       .attr("tabindex", ghost ? null : 0)
-      .attr("aria-label", [`PID ${p.pid} ${p.label ?? ""} ${t(`st_${status}`)}`, ...notesFor(m, p.pid).map((n) => n.text)].join(" · "))
+      .attr("aria-label", aria)
       .classed("zombie", zombie)
       .classed("ghost", Boolean(ghost))
       .classed("blocked", Boolean(blocked))
@@ -317,19 +463,20 @@ export class TreeView {
       .classed("errored", Boolean(error))
       .classed("adopted", Boolean(adoption))
       .classed("held", Boolean(stepHold))
-      .classed("selected", !ghost && this.isSelected(p.pid))
+      .classed("selected", selected)
       .style("--status", st.color);
-    if (ghost) g.interrupt("enter").style("opacity", Math.max(0.08, 0.6 * (1 - d.data.fade)));
-    else if (wasGhost) g.style("opacity", 1);
+    // A ghost fades on its own clock; a move's fades multiply with it (setNode).
+    if (ghost) el.__base = Math.max(0.08, 0.6 * (1 - d.data.fade));
+    else if (wasGhost) el.__base = 1;
+    if (el.__shown != null) {
+      el.__o = (el.__base ?? 1) * el.__shown;
+      el.style.opacity = String(el.__o);
+    }
 
     g.select(".box").attr("stroke", ghost ? "#888" : st.color);
     g.select(".badge").attr("d", shapePath(st.shape, geo.badgeR)).attr("fill", ghost ? "#999" : st.color);
     g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
     // The PID in the colour its console lines are tagged with.
-    g.select("title").text(
-      [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${status} · CPU ${p.cpu_percent ?? 0}%`,
-        `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n"),
-    );
     const textW = geo.nodeW - geo.textX - 10;
     fitText(g.select(".l1"), `PID ${p.pid}`, textW);
     g.select(".l1").style("fill", ghost ? null : pidColor(p.pid));
@@ -340,13 +487,13 @@ export class TreeView {
     const roleText = showRole ? ` · ${t(`role_${role}`)}` : "";
     fitText(g.select(".l2"), `${p.label || p.name || ""}${roleText}`, textW);
     // Changes with every sample: estimated, not measured, so a frame does not force a reflow per node.
-    if (geo.l3Px) {
+    if (detail) {
       const px = geo.name === "full" && isProjector() ? PROJECTOR_L3_PX : geo.l3Px;
-      fitText(g.select(".l3"), this.detailLine(p, ghost, geo.name === "full"), textW, px * 0.62);
+      fitText(g.select(".l3"), detail, textW, px * 0.62);
     }
     g.select(".zombie-tag").attr("display", zombie ? null : "none").select("text").text(`☠ ${t("zombie")}`);
 
-    drawNotes(g, notesFor(m, p.pid), geo);
+    drawNotes(g, notes, geo);
   }
 
   /** The third line: state, and exit code once known; with CPU and memory in the full picture. */
@@ -364,6 +511,40 @@ export class TreeView {
       if (p.rss) parts.push(mib(p.rss));
     }
     return parts.join(" · ");
+  }
+}
+
+/** The full record, for the node's hover title. */
+function titleFor(p, status) {
+  return [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${status} · CPU ${p.cpu_percent ?? 0}%`,
+    `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n");
+}
+
+const transformOf = ({ tx, ty, k }) => `translate(${tx},${ty}) scale(${k})`;
+
+/** A node at a place and opacity (times its ghost's own fade); nothing written if unchanged. */
+function setNode(el, pos, shown) {
+  const tr = `translate(${pos.x.toFixed(1)},${pos.y.toFixed(1)})`;
+  if (el.__tr !== tr) {
+    el.__tr = tr;
+    el.setAttribute("transform", tr);
+  }
+  const o = (el.__base ?? 1) * shown;
+  if (el.__shown !== shown || el.__o !== o) {
+    el.__shown = shown;
+    el.__o = o;
+    el.style.opacity = String(o);
+  }
+}
+
+function setLink(el, d, shown) {
+  if (el.__d !== d) {
+    el.__d = d;
+    el.setAttribute("d", d);
+  }
+  if (el.__shown !== shown) {
+    el.__shown = shown;
+    el.style.opacity = shown === 1 ? "" : String(shown);
   }
 }
 
@@ -449,7 +630,10 @@ function scaleFor({ x0, x1, y1 }, w, h, geo) {
   // The server pseudo-node, wider on the projector, is alone on top, centred.
   const bw = Math.max(x1 - x0 + geo.nodeW, geo.serverW) + 40;
   const bh = y1 + geo.nodeH + geo.gapY + 20;
-  return Math.min(MAX_SCALE, w / Math.max(bw, 2.5 * geo.colW), h / Math.max(bh, geo.topH + 2 * geo.rowH));
+  // The view starts 16 px below the top (fit) in screen pixels, not scaled with the tree: a
+  // tree drawn tiny needs those pixels as well, or its last row is cut off.
+  const bottom = (h - 20) / (y1 + geo.nodeH);
+  return Math.min(MAX_SCALE, w / Math.max(bw, 2.5 * geo.colW), h / Math.max(bh, geo.topH + 2 * geo.rowH), bottom);
 }
 
 /** The number of grid columns that lets the tree be drawn largest with this picture, and that scale. */

@@ -153,4 +153,4 @@ def choice(
     return Question(id, "choice", text, answer_from, choices=tuple(choices))
 
 
-SECONDS = {"en": "s", "zh": "秒"}
+SECONDS = {"en": "seconds", "zh": "秒"}

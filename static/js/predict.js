@@ -136,7 +136,7 @@ export class PredictView {
     const parts = [head, text];
     const canVote = !this.presenter && p.open && q.mine == null;
     if (canVote) parts.push(this.form(q));
-    parts.push(this.status(p));
+    parts.push(this.status(p, canVote));
     // A viewer sees the others' answers once it has answered (it is not swayed by them).
     if (this.presenter || !canVote) parts.push(this.bars(p));
     const reveal = this.reveal(p);
@@ -213,12 +213,13 @@ export class PredictView {
     return `${t("predict_failed")}: ${res.error?.message ?? res.status}`;
   }
 
-  status(p) {
+  status(p, canVote) {
     const q = p.q;
     const parts = [fill("predict_votes", { n: q.votes })];
-    const median = p.median();
+    if (q.unit) parts.push(fill("predict_unit", { u: pick(q.unit) }));
+    const median = canVote ? null : p.median(); // the others' answers, only once answered
     if (median != null) parts.push(fill("predict_median", { m: `${num(median)}${q.unit ? ` ${pick(q.unit)}` : ""}` }));
-    if (q.state === "open") parts.push(t(this.presenter ? "predict_open" : "predict_open_viewer"));
+    if (q.state === "open" && (this.presenter || q.mine == null)) parts.push(t(this.presenter ? "predict_open" : "predict_open_viewer"));
     else if (q.state === "closed") parts.push(t(q.run && this.runEnded() && p === this.ofRun ? "predict_no_answer" : "predict_waiting"));
     if (q.mine != null) parts.push(fill("predict_mine", { a: this.label(q, q.mine) }));
     const status = el("p", "predict-status", parts.join(" · "));
@@ -239,8 +240,10 @@ export class PredictView {
     box.setAttribute("role", "img");
     const bars = p.bars();
     box.setAttribute("aria-label", bars.map((b) => `${this.label(q, b.key)}: ${b.count}`).join(", "));
-    // A label on every bin while they fit; else on every few (the counts stay on each).
-    const every = q.kind === "number" ? Math.ceil(bars.length / 12) : 1;
+    // A label on every bin while they fit; else on every few (the counts stay on each). The
+    // unit is said once, in the status line.
+    const fits = this.panel.dataset.place === "stage" ? 12 : 6;
+    const every = q.kind === "number" ? Math.ceil(bars.length / fits) : 1;
     bars.forEach((b, i) => {
       const row = el("div", "predict-bar");
       row.dataset.key = b.key;
@@ -250,7 +253,8 @@ export class PredictView {
       const fillEl = el("span", "predict-fill");
       fillEl.style.setProperty("--share", String(b.share));
       const count = el("span", "predict-count", b.count ? String(b.count) : "");
-      const name = el("span", "predict-label", q.kind === "choice" || i % every === 0 || b.answer ? this.label(q, b.key) : "");
+      const text = q.kind === "choice" ? pick(b.label) : i % every === 0 ? num(Number(b.key)) : "";
+      const name = el("span", "predict-label", text);
       const track = el("span", "predict-track");
       track.append(fillEl);
       row.append(name, track, count);

@@ -130,4 +130,16 @@ def test_thirty_viewers_predict_and_the_run_reveals_the_answer(
         "data-answer-key", sold, timeout=20_000
     )
     expect(first.locator("#predict .predict-status")).to_contain_text("your answer: 1")
+
+    # In Chinese, the same view in Chinese words.
+    page.locator("#lang-toggle").click()
+    expect(page.locator("#predict .predict-correct")).to_contain_text(f"30 人中 {correct} 人猜对")
+    expect(page.locator("#predict .predict-h")).to_have_text("先预测，再运行")
+    page.locator("#lang-toggle").click()
+
+    # The recording keeps the question and its counts: a replay shows the same reveal.
+    page.goto(f"{hall.base}/runs/{run_id}?replay=4")
+    expect(page.locator("#predict")).to_have_attribute("data-state", "revealed", timeout=30_000)
+    expect(page.locator("#predict .predict-bar.answer")).to_have_attribute("data-key", sold)
+    assert bar_counts(page) == expected
     assert presenter.errors == [], presenter.errors

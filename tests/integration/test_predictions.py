@@ -150,7 +150,7 @@ def test_opening_and_closing_refuse_bad_input_and_change_nothing(
     second = ask(hall, "join", "serial-seconds").json()
     assert current(hall)["id"] == second["id"]
     assert api(hall, "GET", f"/api/questions/{first['id']}").json()["state"] == "closed"
-    assert first["counts"]["2.5"] == 0 and first["unit"] == {"en": "s", "zh": "秒"}
+    assert first["counts"]["2.5"] == 0 and first["unit"] == {"en": "seconds", "zh": "秒"}
     assert vote(viewers[2], second["id"], 5.5).status_code == 201
 
 
@@ -220,3 +220,27 @@ def test_a_run_of_another_lesson_leaves_the_question_open(hall: Server) -> None:
     assert got.events("prediction") == []
     still = current(hall)
     assert (still["id"], still["state"], still["run"]) == (q["id"], "open", None)
+
+
+def test_votes_pass_the_servers_checks_rate_and_origin(make_server: Callable[..., Server]) -> None:
+    """The control rate limit (app/security.py) counts votes too; another site's page may not vote."""
+    hall = make_server(PROCVIZ_TOKEN=TOKEN, PROCVIZ_CONTROL_RATE="0.1", PROCVIZ_CONTROL_BURST="3")
+    q = ask(hall, "isolation", "parent-money").json()  # the first of the three in the burst
+    clients = [viewer(hall) for _ in range(3)]
+    try:
+        evil = clients[0].post(
+            f"/api/questions/{q['id']}/votes",
+            json={"answer": "99"},
+            headers={"Origin": "http://evil.example"},
+        )
+        refused(evil, 403, "origin")  # before the limiter: it spends no token
+        assert vote(clients[0], q["id"], "1000").status_code == 201
+        assert vote(clients[1], q["id"], "99").status_code == 201
+        limited = vote(clients[2], q["id"], "99")
+        assert "retry in" in refused(limited, 429, "rate")
+        assert int(limited.headers["Retry-After"]) >= 1
+    finally:
+        for c in clients:
+            c.close()
+    after = current(hall)
+    assert (after["votes"], after["counts"]) == (2, {"1000": 1, "99": 1})

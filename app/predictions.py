@@ -88,7 +88,7 @@ class Asked:
     run: str | None = None
     voters: dict[str, str] = field(default_factory=dict)  # viewer id -> key voted for
     counts: dict[str, int] = field(default_factory=dict)
-    lines: list[str] = field(default_factory=list)  # the first line that answers (FirstLine)
+    first_line: tuple[float, str] | None = None  # (t, line): the earliest that answers
     answer: Any = None
     answer_key: str | None = None
 
@@ -226,13 +226,18 @@ class Board:
         asked = self.by_run.get(run.id)
         if asked is None:
             return
-        if event.kind == "stdout" and not asked.lines:
+        if event.kind == "stdout":
+            # Printed first, by the processes' own clock: datagrams of two processes may
+            # arrive in the other order.
             line = str(event.data.get("line", ""))
-            if asked.spec.answers_line(line):
-                asked.lines.append(line)
+            if asked.spec.answers_line(line) and (
+                asked.first_line is None or event.t < asked.first_line[0]
+            ):
+                asked.first_line = (event.t, line)
         elif event.kind == "result":
             del self.by_run[run.id]
-            asked.answer = asked.spec.answer_from.read(event.data, asked.lines)
+            lines = [asked.first_line[1]] if asked.first_line else []
+            asked.answer = asked.spec.answer_from.read(event.data, lines)
             asked.answer_key = asked.spec.key_of_answer(asked.answer)
             asked.move(QuestionState.REVEALED)
             self._tell_run(run, asked)

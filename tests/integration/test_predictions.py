@@ -205,7 +205,8 @@ def test_a_choice_is_answered_by_the_line_the_run_prints_first(hall: Server) -> 
     run = api(hall, "POST", "/api/runs", json=body, headers=headers).json()
     got = collect(hall, run["id"])
     watched = {"主": "main", "running jia": "jia", "running yi": "yi"}
-    first = next(line for line in got.lines() if line in watched)
+    printed = [e for e in got.events("stdout") if e["data"]["line"] in watched]
+    first = min(printed, key=lambda e: e["t"])["data"]["line"]  # by the processes' clock
     revealed = got.events("prediction")[-1]["data"]
     assert revealed["state"] == "revealed"
     assert (revealed["answer"], revealed["answer_key"]) == (first, watched[first])

@@ -130,21 +130,34 @@ export class PredictView {
     this.panel.dataset.state = q.state;
     this.panel.dataset.kind = q.kind;
     this.panel.dataset.question = q.id;
+    const canVote = !this.presenter && p.open && q.mine == null;
+    // The answer form is made once per question (and language): a count arriving while a
+    // student taps a button must not replace the button under the finger.
+    const formKey = canVote ? `${q.id}:${lang()}` : null;
+    if (formKey !== this.formKey) {
+      this.formKey = formKey;
+      this.formEl = canVote ? this.form(q) : null;
+    }
+    for (const b of this.formEl?.querySelectorAll("button") ?? []) b.disabled = this.sending;
     const head = el("h2", "predict-h", t("predict_title"));
     head.id = "predict-h";
-    const text = el("p", "predict-q", pick(q.text));
-    const parts = [head, text];
-    const canVote = !this.presenter && p.open && q.mine == null;
-    if (canVote) parts.push(this.form(q));
+    const parts = [head, el("p", "predict-q", pick(q.text))];
     parts.push(this.status(p, canVote));
     // A viewer sees the others' answers once it has answered (it is not swayed by them).
     if (this.presenter || !canVote) parts.push(this.bars(p));
     const reveal = this.reveal(p);
     if (reveal) parts.push(reveal);
     if (this.error) parts.push(el("p", "predict-error", this.error));
-    const focused = this.panel.contains(document.activeElement) ? document.activeElement?.name : null;
-    this.panel.replaceChildren(...parts);
-    if (focused) this.panel.querySelector(`[name="${focused}"]`)?.focus();
+    // Everything but the form is drawn anew; the form stays where it is, untouched.
+    for (const child of [...this.panel.children]) if (child !== this.formEl) child.remove();
+    if (!this.formEl) {
+      this.panel.append(...parts);
+      return;
+    }
+    const [title, text, ...rest] = parts;
+    if (this.formEl.parentNode !== this.panel) this.panel.append(this.formEl);
+    this.formEl.before(title, text);
+    this.formEl.after(...rest);
   }
 
   form(q) {

@@ -143,3 +143,35 @@ def test_thirty_viewers_predict_and_the_run_reveals_the_answer(
     expect(page.locator("#predict .predict-bar.answer")).to_have_attribute("data-key", sold)
     assert bar_counts(page) == expected
     assert presenter.errors == [], presenter.errors
+
+
+def test_a_choice_is_answered_with_a_tap_and_revealed_by_the_result(
+    hall: Server, browser: Browser, presenter: Watched, contexts: list[BrowserContext]
+) -> None:
+    page = presenter.page
+    page.goto(f"{hall.base}/?token={TOKEN}&lesson=daemon")
+    page.locator('#predict-ask button[data-question="second-line"]').click()
+    expect(page.locator("#predict")).to_have_attribute("data-state", "open")
+    for choice in ["yes", "no", "no"]:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        contexts.append(context)
+        viewer = context.new_page()
+        viewer.goto(f"{hall.base}/")
+        button = viewer.locator(f'#predict button[data-choice="{choice}"]')
+        expect(button).to_have_text({"yes": "会", "no": "不会"}[choice], timeout=20_000)
+        button.click()
+        expect(viewer.locator("#predict .predict-status")).to_contain_text("你的答案")
+        expect(viewer.locator("#predict button.predict-choice")).to_have_count(0)
+    expect(page.locator("#predict .predict-status")).to_have_attribute("data-votes", "3")
+    assert bar_counts(page) == {"yes": 1, "no": 2}
+
+    body = {"lesson": "daemon", "params": {"speed": 10}}
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    run = api(hall, "POST", "/api/runs", json=body, headers=headers).json()
+    ended = wait_state(hall, run["id"], {"finished"}, timeout=60)
+    answer = "yes" if ended["result"]["daemon_finished"] else "no"
+    page.goto(f"{hall.base}/runs/{run['id']}")
+    expect(page.locator("#predict")).to_have_attribute("data-state", "revealed", timeout=20_000)
+    expect(page.locator("#predict .predict-bar.answer")).to_have_attribute("data-key", answer)
+    assert answer == "no"  # the lesson's point: a daemon dies with its parent
+    assert presenter.errors == [], presenter.errors

@@ -297,6 +297,10 @@ export class PredictView {
     box.hidden = !questions.length;
     if (!questions.length) return;
     const open = this.lobby.open ? this.lobby.q : null;
+    // Drawn again only when it changes (not with every count: a click must not be lost).
+    const key = JSON.stringify([this.lesson.id, open?.id ?? null, open?.key ?? null, lang(), this.askError ?? ""]);
+    if (key === this.askKey) return;
+    this.askKey = key;
     const parts = [el("h3", "predict-ask-h", t("predict_ask"))];
     for (const q of questions) {
       const b = el("button", "btn predict-ask-btn", pick(q.text));

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from app.lessons import LessonExists, LessonReadOnly
+from app.predictions import BadAnswer, NotAQuestion, QuestionNotFound, VoteRefused
 from app.programs import ProgramError, ProgramTooLarge
 from app.runs import LessonNotFound, NotAMember, NotStepping, RunEnded, RunNotFound, TooManyRuns
 from workers.catalog import ParamError
@@ -119,6 +120,22 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LessonReadOnly)
     async def lesson_read_only(_: Request, exc: LessonReadOnly) -> Response:
         return answer(409, "id", str(exc))
+
+    @app.exception_handler(QuestionNotFound)
+    async def question_not_found(_: Request, exc: QuestionNotFound) -> Response:
+        return answer(404, "question_id", f"unknown question {quote(exc.args[0])}")
+
+    @app.exception_handler(NotAQuestion)
+    async def not_a_question(_: Request, exc: NotAQuestion) -> Response:
+        return answer(422, "question", str(exc))
+
+    @app.exception_handler(VoteRefused)
+    async def vote_refused(_: Request, exc: VoteRefused) -> Response:
+        return answer(409, exc.field, str(exc))
+
+    @app.exception_handler(BadAnswer)
+    async def bad_answer(_: Request, exc: BadAnswer) -> Response:
+        return answer(422, "answer", str(exc))
 
     @app.exception_handler(TooManyRuns)
     async def too_many_runs(_: Request, exc: TooManyRuns) -> Response:

@@ -14,9 +14,10 @@ from app import errors, security
 from app.fanout import Publisher
 from app.importmap import ImportMap
 from app.lessons import LessonStore
+from app.predictions import Board
 from app.reaper import become_subreaper
 from app.replica import ReadOnly, Replica
-from app.routes import health, lessons, pages, recordings, replica, runs, ws
+from app.routes import health, lessons, pages, questions, recordings, replica, runs, ws
 from app.runs import RunManager
 from app.settings import Settings
 from app.webfiles import locate
@@ -55,13 +56,15 @@ def _build(settings: Settings, manager: RunManager | Replica) -> FastAPI:
     api.state.settings = settings
     # A replica's mirrors answer what the WebSocket routes ask of a run manager.
     api.state.manager = manager
+    api.state.board = board = Board(manager.lobby)
+    manager.observers.append(board)
     api.state.lessons = LessonStore(settings.data_dir / "lessons")
     web = locate()  # the wheel's copy of the page, or the checkout's (app/webfiles.py)
     api.state.importmap = importmap = ImportMap.build(web.vendor)
     api.state.templates = Jinja2Templates(directory=web.templates)
     api.mount("/static", StaticFiles(directory=web.static, check_dir=False), name="static")
     api.mount("/vendor", StaticFiles(directory=web.vendor, check_dir=False), name="vendor")
-    routers = (replica,) if settings.replica else (health, runs)
+    routers = (replica,) if settings.replica else (health, runs, questions)
     for module in (*routers, lessons, recordings, ws, pages):
         api.include_router(module.router)
     errors.install(api)

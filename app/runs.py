@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import workers
 from app.channel import open_channel
@@ -179,6 +179,16 @@ def _deliver(batch: list[tuple[Callable[..., None], tuple[Any, ...]]]) -> None:
         fn(*args)
 
 
+class RunObserver(Protocol):
+    """Told of each run's start, events and end, on the event loop (app.predictions)."""
+
+    def started(self, run: Run) -> None: ...
+
+    def event(self, run: Run, event: Event) -> None: ...
+
+    def ended(self, run: Run) -> None: ...
+
+
 class RunManager:
     def __init__(
         self, settings: Settings, reader: Reader | None = None, publisher: Publisher | None = None
@@ -188,6 +198,7 @@ class RunManager:
         self.reader = reader or default_reader()
         self.runs: dict[str, Run] = {}
         self.lobby = Lobby()
+        self.observers: list[RunObserver] = []
         self.keeper = Keeper()
         self.runtime: Runtime | None = None
         remove_leftovers()
@@ -245,6 +256,8 @@ class RunManager:
             self._finish(run, RunState.FAILED)
             return run
         run.set_state(RunState.RUNNING)
+        for observer in self.observers:
+            observer.started(run)
         current = {
             "run": run.id,
             "lesson": run.lesson,
@@ -361,6 +374,8 @@ class RunManager:
         if event.kind == "limit" and run.stop_reason is None:
             run.stop_reason = str(event.data.get("cap", "limit"))
         run.hub.event(event)
+        for observer in self.observers:
+            observer.event(run, event)
 
     def _on_ended(self, run: Run, returncode: int | None) -> None:
         run.returncode = returncode
@@ -374,6 +389,8 @@ class RunManager:
 
     def _finish(self, run: Run, state: RunState) -> None:
         run.ended = time.time()
+        for observer in self.observers:
+            observer.ended(run)
         run.set_state(state)
         run.recorder.close()
         run.hub.release(run.recorder.path)  # its history now lives on disk only

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from workers import catalog
@@ -226,6 +234,88 @@ class Health(BaseModel):
     redis: str | None = None
 
 
+class ChoicePublic(BaseModel):
+    id: str
+    text: dict[str, str]
+
+
+class QuestionSpec(BaseModel):
+    """A question a lesson asks before Run (``workers.questions``), as the page offers it."""
+
+    id: str
+    kind: Literal["number", "choice"]
+    text: dict[str, str]
+    unit: dict[str, str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    choices: list[ChoicePublic] = Field(default_factory=list)
+    answer_from: str  # "result.<key>" or "first-line"
+
+
+def _question_variants(schema: dict[str, Any]) -> None:
+    """``question`` as each lesson's own list says (a lesson without questions: none)."""
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "lesson": {"const": lesson_id},
+                "question": {"enum": [q.id for q in entry.lesson.questions]},
+            },
+        }
+        for lesson_id, entry in catalog.registry().items()
+        if entry.lesson.questions
+    ]
+
+
+class QuestionCreate(JsonBody):
+    """Ask the class one of a lesson's questions (it becomes the current one)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_question_variants)
+
+    lesson: str = Field(max_length=64, examples=["ticket-race"])
+    question: str = Field(max_length=64, examples=["sold"])
+
+
+ChoiceId = Annotated[str, StringConstraints(strict=True, max_length=64)]
+
+
+class VoteCreate(JsonBody):
+    """A viewer's answer: a number on the question's scale, or a choice's id."""
+
+    answer: StrictInt | StrictFloat | ChoiceId = Field(examples=[3, "main"])
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_answer(cls, data: Any) -> Any:
+        # One message for a wrong type, not one per member of the union ("answer.int").
+        answer = data.get("answer") if isinstance(data, dict) else None
+        if answer is not None and (
+            isinstance(answer, bool) or not isinstance(answer, int | float | str)
+        ):
+            raise PydanticCustomError(
+                "answer", "must be a number or a choice's id (a string)", {"field": "answer"}
+            )
+        return data
+
+
+class QuestionPublic(QuestionSpec):
+    """A question as asked: the counts per key (never who voted), and the run's answer."""
+
+    id: str  # of this asking ("q-…"); ``key`` is the lesson's question id
+    lesson: str
+    key: str
+    state: Literal["open", "closed", "revealed"]
+    opened: float
+    closed: float | None
+    run: str | None  # the run that took it (voting ends when it starts)
+    votes: int
+    counts: dict[str, int]  # every choice's id, or every number on the scale → votes
+    answer: Any = None  # what the run said (a result's value, or the first line)
+    answer_key: str | None = None  # where that falls among ``counts``
+    correct: int | None = None  # the votes for ``answer_key``
+    mine: str | None = None  # the key the asking viewer voted for
+
+
 class LessonPublic(BaseModel):
     id: str
     chapter: str
@@ -235,6 +325,7 @@ class LessonPublic(BaseModel):
     punchline: dict[str, str]
     result_keys: list[str]
     params: dict[str, Any]
+    questions: list[QuestionSpec] = Field(default_factory=list)  # to ask before Run
     builtin: bool = True  # False: a lesson of the user's own (GET/PUT/DELETE /api/lessons/{id})
 
 
@@ -284,8 +375,9 @@ ERROR_TEXT = {
     401: "the presenter token is required (control beyond loopback, or a configured token)",
     403: "a cross-site request: the Origin or Sec-Fetch-Site header names another site; "
     "or control sent to a viewer replica (`field`: role)",
-    404: "no such run, lesson or process",
+    404: "no such run, lesson, process or question",
     409: "the run has already ended; or a lesson of that id exists, or is built in (read-only); "
+    "or a second vote, or a vote on a closed question; "
     "or what only the presenter server has, asked of a viewer replica (`field`: role)",
     413: "the request body is over the limit",
     422: "invalid input; `field` names what to fix",

@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from workers.lessons.params import substitute
+from workers.questions import Question
 
 START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -128,6 +129,8 @@ class Lesson:
     # What to watch for and the punch line in words, per language.
     watch: Mapping[str, str] = field(default_factory=dict)
     punchline: Mapping[str, str] = field(default_factory=dict)
+    # What the class is asked to predict before Run (workers.questions).
+    questions: tuple[Question, ...] = ()
 
     @property
     def all_params(self) -> tuple[Param, ...]:

@@ -11,6 +11,7 @@ from pygments.lexers import PythonLexer
 
 from app.deps import LessonsDep, TokenAlways
 from app.lessons import LessonStore, SavedLesson
+from app.predictions import spec_public
 from app.runs import LessonNotFound
 from app.schemas import (
     CONTROL,
@@ -19,6 +20,7 @@ from app.schemas import (
     LessonDetail,
     LessonPublic,
     LessonUpdate,
+    QuestionSpec,
     error_responses,
     program_params_schema,
 )
@@ -38,6 +40,7 @@ def lesson_public(lesson: catalog.Lesson) -> LessonPublic:
         punchline=dict(lesson.punchline),
         result_keys=list(lesson.result_keys),
         params=lesson.schema(),
+        questions=[QuestionSpec.model_validate(spec_public(q)) for q in lesson.questions],
     )
 
 

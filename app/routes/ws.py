@@ -80,18 +80,25 @@ async def _drain_incoming(websocket: WebSocket) -> None:
 
 @router.websocket("/ws/lobby")
 async def follow_presenter(websocket: WebSocket) -> None:
-    """``{"type": "current", "run": id, ...}`` now and whenever the presenter starts a run."""
+    """``{"type": "current", "run": id, ...}`` now and whenever the presenter starts a run;
+    ``{"type": "prediction", "question": Q}`` when the current question changes (app.predictions)."""
     manager: RunManager = websocket.app.state.manager
     lobby = manager.lobby
     await websocket.accept()
     receiver = asyncio.create_task(_drain_incoming(websocket))
     version = -1
+    sent: tuple[object, object] = (object(), None)  # the current run and question last sent
     try:
         while not receiver.done():
             if lobby.version != version:
-                version = lobby.version
-                current = lobby.current or {"run": None}
-                await websocket.send_json({"type": "current", "t": time.time(), **current})
+                version, now = lobby.version, (lobby.current, lobby.question)
+                if now[0] is not sent[0]:
+                    current = now[0] or {"run": None}
+                    await websocket.send_json({"type": "current", "t": time.time(), **current})
+                if now[1] is not sent[1]:
+                    message = {"type": "prediction", "t": time.time(), "question": now[1]}
+                    await websocket.send_json(message)
+                sent = now
             waiter = asyncio.create_task(lobby.wait_newer(version))
             await asyncio.wait({waiter, receiver}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()

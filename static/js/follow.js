@@ -33,8 +33,10 @@ export class Follower {
   /**
    * @param {HTMLElement} banner the viewer's "viewing only" banner: the switch goes on its line
    * @param {string|null} runId the run this page shows, if any
+   * @param {(msg: object) => void} [onLobby] hears every lobby message too (predict.js)
    */
-  constructor(banner, runId) {
+  constructor(banner, runId, onLobby = null) {
+    this.onLobby = onLobby;
     const toggle = document.createElement("label");
     toggle.className = "follow";
     toggle.id = "follow";
@@ -73,6 +75,7 @@ export class Follower {
   }
 
   onMessage(msg) {
+    this.onLobby?.(msg);
     if (msg?.type !== "current") return;
     const first = this.current === undefined;
     const changed = msg.run !== this.current;

@@ -14,6 +14,7 @@ import { Keys, toggleFullscreen } from "./keys.js";
 import { LessonBrief } from "./lessonbrief.js";
 import { holdTreeWhilePaused, PauseBar } from "./pausebar.js";
 import { PoolsView } from "./pools.js";
+import { PredictView } from "./predict.js";
 import { ProgramFiles } from "./programfiles.js";
 import { onDisplayChange, setupDisplay, toggleProjector, toggleTheme } from "./projector.js";
 import { QueuesView } from "./queues.js";
@@ -107,6 +108,7 @@ function main() {
     const res = await api("GET", `/api/lessons/${encodeURIComponent(id)}`);
     return res.ok ? { files: res.data.files, entry: res.data.entry } : null;
   };
+  let predict = null; // "Predict, then run" (predict.js), made once the controls are
   const controls = new Controls(
     {
       list: $("lesson-list"),
@@ -126,6 +128,7 @@ function main() {
         save(LAST_LESSON_KEY, lesson.id);
         if (lesson.id !== NEW_PROGRAM) code.show(lesson.id);
         workbench?.show(lesson);
+        predict?.lessonSelected(lesson);
       },
       programFor: (lesson) => {
         workbench?.flush();
@@ -136,13 +139,15 @@ function main() {
     },
   );
 
-  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.status)];
+  predict = new PredictView({ panel: $("predict"), ask: $("predict-ask") }, { presenter: isPresenter(), runId });
+  if (controls.selected) predict.lessonSelected(controls.selected);
+  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.status), () => predict.render()];
   setupLanguage(() => rerender.forEach((fn) => fn()));
   renderLegend();
   setConn("idle");
   setupLessonsToggle();
   const lecture = setupLectureHall(rerender);
-  setupAudience(runId);
+  setupAudience(runId, (msg) => predict.lobbyMessage(msg));
 
   if (!runId) {
     // Only with the token: running or saving code of one's own needs it, also on loopback.
@@ -163,7 +168,7 @@ function main() {
     lecture.space = () => $("run-btn").click();
     return;
   }
-  Object.assign(lecture, watchRun(runId, serverPid, { byId, controls, rerender, code }));
+  Object.assign(lecture, watchRun(runId, serverPid, { byId, controls, rerender, code, predict }));
 }
 
 /** "Start from an empty file": a program with the common parameters (speed, start method). */
@@ -203,11 +208,11 @@ function setupLectureHall(rerender) {
 }
 
 /** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs. */
-function setupAudience(runId) {
+function setupAudience(runId, onLobby) {
   new ShareCard($("queues"), runId);
   if (isPresenter()) return;
   document.body.classList.add("viewer");
-  new Follower($("token-banner"), runId);
+  new Follower($("token-banner"), runId, onLobby);
   const explain = () => {
     for (const b of [$("stop-run"), $("stop-btn")]) b.title = t("viewer_cannot_stop");
   };
@@ -217,8 +222,9 @@ function setupAudience(runId) {
 
 const replayingNow = () => new URL(location.href).searchParams.has("replay");
 
-function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
+function watchRun(runId, serverPid, { byId, controls, rerender, code, predict }) {
   const model = new RunModel(serverPid);
+  predict.followRun(model);
   // Pausing the view holds the server's messages here; the run itself goes on.
   // A function in the stream is a step of ours in its place (a reconnect's reset), not a message.
   const gate = new ViewGate((msg) => (typeof msg === "function" ? msg() : model.apply(msg)));

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import Choice, FirstLine, choice
 
 LESSON = Lesson(
     id="create-process",
@@ -29,6 +30,16 @@ LESSON = Lesson(
             {"en": "How long each child sleeps (s).", "zh": "每个子进程睡多久（秒）。"},
             0.1,
             30,
+        ),
+    ),
+    questions=(
+        choice(
+            "first-line",
+            {"en": "Which line is printed first?", "zh": "哪一行最先打印出来？"},
+            FirstLine(),
+            Choice("main", {"en": "主 (the main process)", "zh": "主（主进程）"}, line="主"),
+            Choice("jia", {"en": "running jia", "zh": "running jia"}, line="running jia"),
+            Choice("yi", {"en": "running yi", "zh": "running yi"}, line="running yi"),
         ),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import Choice, FromResult, choice
 
 LESSON = Lesson(
     id="daemon",
@@ -40,6 +41,18 @@ LESSON = Lesson(
             {"en": "How long the daemon would sleep (s).", "zh": "守护进程本要睡多久（秒）。"},
             6,
             60,
+        ),
+    ),
+    questions=(
+        choice(
+            "second-line",
+            {
+                "en": "Will the daemon print its second line (总管正常死亡)?",
+                "zh": "守护进程会打印第二行（总管正常死亡）吗？",
+            },
+            FromResult("daemon_finished"),
+            Choice("yes", {"en": "yes", "zh": "会"}, value=True),
+            Choice("no", {"en": "no", "zh": "不会"}, value=False),
         ),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import Choice, FromResult, choice
 
 LESSON = Lesson(
     id="isolation",
@@ -33,6 +34,18 @@ LESSON = Lesson(
             },
             0.5,
             30,
+        ),
+    ),
+    questions=(
+        choice(
+            "parent-money",
+            {
+                "en": "The child sets money = 99. What does the parent print for money?",
+                "zh": "子进程把 money 改成 99。父进程打印的 money 是多少？",
+            },
+            FromResult("parent_money"),
+            Choice("1000", {"en": "1000", "zh": "1000"}, value=1000),
+            Choice("99", {"en": "99", "zh": "99"}, value=99),
         ),
     ),
 )

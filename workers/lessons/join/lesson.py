@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import SECONDS, number
 
 LESSON = Lesson(
     id="join",
@@ -35,6 +36,32 @@ LESSON = Lesson(
             },
             1,
             8,
+        ),
+    ),
+    questions=(
+        number(
+            "parallel-seconds",
+            {
+                "en": "Start all three, then join all: how many seconds in all (at speed 1)?",
+                "zh": "先全部 start，再逐个 join：一共要几秒（速度 1）？",
+            },
+            "parallel_seconds",
+            0,
+            10,
+            0.5,
+            SECONDS,
+        ),
+        number(
+            "serial-seconds",
+            {
+                "en": "start() then join() one by one: how many seconds in all (at speed 1)?",
+                "zh": "逐个 start 再 join：一共要几秒（速度 1）？",
+            },
+            "serial_seconds",
+            0,
+            10,
+            0.5,
+            SECONDS,
         ),
     ),
 )

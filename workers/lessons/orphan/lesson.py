@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import Choice, FirstLine, choice
 
 LESSON = Lesson(
     id="orphan",
@@ -31,6 +32,22 @@ LESSON = Lesson(
             {"en": "How long the orphan keeps running (s).", "zh": "孤儿进程继续运行多久（秒）。"},
             1,
             30,
+        ),
+    ),
+    questions=(
+        choice(
+            "first-line",
+            {
+                "en": "Which is printed first: the child's hello or the parent's goodbye?",
+                "zh": "哪一行先打印：子进程报到，还是父进程告别？",
+            },
+            FirstLine(),
+            Choice(
+                "child", {"en": "子进程 … (the child)", "zh": "子进程 …（子进程）"}, line="子进程"
+            ),
+            Choice(
+                "parent", {"en": "父进程 … (the parent)", "zh": "父进程 …（父进程）"}, line="父进程"
+            ),
         ),
     ),
 )

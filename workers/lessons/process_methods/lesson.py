@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import Choice, FromResult, choice
 
 LESSON = Lesson(
     id="process-methods",
@@ -33,6 +34,20 @@ LESSON = Lesson(
             {"en": "How long the child would sleep (s).", "zh": "子进程本要睡多久（秒）。"},
             5,
             60,
+        ),
+    ),
+    questions=(
+        choice(
+            "exitcode",
+            {
+                "en": "After terminate() and join(), what is p.exitcode?",
+                "zh": "terminate() 再 join() 之后，p.exitcode 是多少？",
+            },
+            FromResult("exitcode"),
+            Choice("0", {"en": "0", "zh": "0"}, value=0),
+            Choice("1", {"en": "1", "zh": "1"}, value=1),
+            Choice("-15", {"en": "-15 (SIGTERM)", "zh": "-15（SIGTERM）"}, value=-15),
+            Choice("-9", {"en": "-9 (SIGKILL)", "zh": "-9（SIGKILL）"}, value=-9),
         ),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import number
 
 LESSON = Lesson(
     id="producer-consumer",
@@ -66,5 +67,18 @@ LESSON = Lesson(
             5,
         ),
         Param("maxsize", "integer", 5, {"en": "Capacity of the queue.", "zh": "队列容量。"}, 1, 64),
+    ),
+    questions=(
+        number(
+            "max-depth",
+            {
+                "en": "Producers are twice as fast as consumers, maxsize 5: "
+                "how full does the queue get?",
+                "zh": "生产比消费快一倍，队列容量 5：队列最多会有几个数据？",
+            },
+            "max_depth",
+            0,
+            10,
+        ),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import number
 
 LESSON = Lesson(
     id="queue",
@@ -33,6 +34,18 @@ LESSON = Lesson(
             {"en": "How long main waits before getting (s).", "zh": "主进程等多久再取（秒）。"},
             0.5,
             30,
+        ),
+    ),
+    questions=(
+        number(
+            "max-depth",
+            {
+                "en": "The producer puts 5 items into Queue(4): how many are in it at most?",
+                "zh": "生产者往 Queue(4) 里放 5 个数据：队列里最多有几个？",
+            },
+            "max_depth",
+            0,
+            8,
         ),
     ),
 )

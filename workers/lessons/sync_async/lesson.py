@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import SECONDS, number
 
 LESSON = Lesson(
     id="sync-async",
@@ -36,6 +37,20 @@ LESSON = Lesson(
             {"en": "How long the teller takes (s).", "zh": "柜员办一笔业务要多久（秒）。"},
             0.5,
             10,
+        ),
+    ),
+    questions=(
+        number(
+            "sync-seconds",
+            {
+                "en": "The teller takes 2 s. How long does main wait in apply() (at speed 1)?",
+                "zh": "柜员办一笔要 2 秒。主进程在 apply() 里等了几秒（速度 1）？",
+            },
+            "sync_seconds",
+            0,
+            6,
+            0.5,
+            SECONDS,
         ),
     ),
 )

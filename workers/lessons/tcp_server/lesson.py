@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import number
 
 LESSON = Lesson(
     id="tcp-server",
@@ -41,6 +42,18 @@ LESSON = Lesson(
             3,
             {"en": "Messages each client sends.", "zh": "每个客户端发几条消息。"},
             1,
+            10,
+        ),
+    ),
+    questions=(
+        number(
+            "handlers",
+            {
+                "en": "5 clients connect: how many handler processes run at the same time, at most?",
+                "zh": "5 个客户端连上来：最多有几个服务进程同时在跑？",
+            },
+            "max_concurrent_handlers",
+            0,
             10,
         ),
     ),

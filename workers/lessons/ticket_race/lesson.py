@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import number
 
 LESSON = Lesson(
     id="ticket-race",
@@ -52,6 +53,28 @@ LESSON = Lesson(
                 "zh": "用 multiprocessing 的 Lock 把 buy() 包起来（代码里的 use_lock）。",
             },
             variable="use_lock",
+        ),
+    ),
+    questions=(
+        number(
+            "sold",
+            {
+                "en": "Without the lock: how many of the 10 buyers will get the one ticket?",
+                "zh": "不加锁：10 个人抢 1 张票，会有几个人买到？",
+            },
+            "sold",
+            0,
+            10,
+        ),
+        number(
+            "tickets-left",
+            {
+                "en": "Without the lock: how many tickets will data.json say are left?",
+                "zh": "不加锁：最后 data.json 里显示还剩几张票？",
+            },
+            "tickets_left",
+            -10,
+            1,
         ),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.catalog import Lesson, Param
+from workers.questions import SECONDS, number
 
 LESSON = Lesson(
     id="zombie",
@@ -31,6 +32,21 @@ LESSON = Lesson(
             {"en": "How long the parent sleeps (s).", "zh": "父进程睡多久（秒）。"},
             0.5,
             30,
+        ),
+    ),
+    questions=(
+        number(
+            "zombie-seconds",
+            {
+                "en": "The child exits at once; the parent sleeps 3 s, then joins. "
+                "How long is the child a zombie?",
+                "zh": "子进程马上结束；父进程先睡 3 秒再 join。子进程当了几秒僵尸？",
+            },
+            "zombie_seconds",
+            0,
+            6,
+            0.5,
+            SECONDS,
         ),
     ),
 )

@@ -126,9 +126,11 @@ def open_run(page: Page, server: Server, run_id: str, query: str = "") -> None:
 
 
 # Each lesson brings the labels the back row could not read: who holds the lock, who is
-# blocked on the queue, who adopted the orphan, each process's copy of a variable.
+# blocked on the queue, who adopted the orphan, each process's copy of a variable (the
+# sync-async lesson's phase).
 PROJECTOR_LESSONS = [
     ("ticket-race", {"lock": True, "speed": 0.5}, "g.note-holds", "ticket-race"),
+    ("sync-async", {"speed": 1}, "g.note-value", None),
     ("queue", {"speed": 1}, "g.note-blocked", "queue"),
     ("orphan", {"speed": 1, "child_seconds": 4}, "g.note-adopt", "orphan"),
     ("producer-consumer", {"speed": 1, "items": 6}, "g.note-blocked", None),

@@ -14,6 +14,7 @@ const KEYS = [
   { key: "t", shown: "T", word: "key_theme" },
   { key: "l", shown: "L", word: "key_lang" },
   { key: "f", shown: "F", word: "key_fullscreen" },
+  { key: "q", shown: "Q", word: "key_qr" },
   { key: "?", shown: "?", word: "key_help" },
   { key: "Escape", shown: "Esc", word: "key_close" },
 ];
@@ -34,7 +35,7 @@ export function toggleFullscreen() {
 
 export class Keys {
   /**
-   * @param {Record<string, () => void>} actions space, step, live, stop, freeze, next, projector, theme, lang, fullscreen
+   * @param {Record<string, () => void>} actions space, step, live, stop, freeze, next, projector, theme, lang, fullscreen, qr
    */
   constructor(actions) {
     this.actions = actions;
@@ -49,7 +50,7 @@ export class Keys {
     const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
     if (key === "?" || (key === "/" && ev.shiftKey)) return this.run(ev, () => this.toggleHelp());
     if (key === "Escape" && !this.help.hidden) return this.run(ev, () => this.toggleHelp(false));
-    const name = { " ": "space", ArrowRight: "step", End: "live", s: "stop", z: "freeze", n: "next", p: "projector", t: "theme", l: "lang", f: "fullscreen" }[key];
+    const name = { " ": "space", ArrowRight: "step", End: "live", s: "stop", z: "freeze", n: "next", p: "projector", t: "theme", l: "lang", f: "fullscreen", q: "qr" }[key];
     const action = name && this.actions[name];
     if (!action) return undefined;
     // Space on a focused button would also click it on key-up: the shortcut wins.

@@ -147,7 +147,7 @@ function main() {
   setConn("idle");
   setupLessonsToggle();
   const lecture = setupLectureHall(rerender);
-  setupAudience(runId, (msg) => predict.lobbyMessage(msg));
+  lecture.qr = setupAudience(runId, (msg) => predict.lobbyMessage(msg));
 
   if (!runId) {
     // Only with the token: running or saving code of one's own needs it, also on loopback.
@@ -207,10 +207,12 @@ function setupLectureHall(rerender) {
   return actions;
 }
 
-/** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs. */
+/** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs.
+ * Returns what the Q key does: minimise the card or bring it back. */
 function setupAudience(runId, onLobby) {
-  new ShareCard($("queues"), runId);
-  if (isPresenter()) return;
+  const share = new ShareCard($("queues"), runId);
+  const toggleShare = () => share.toggle();
+  if (isPresenter()) return toggleShare;
   document.body.classList.add("viewer");
   new Follower($("token-banner"), runId, onLobby);
   const explain = () => {
@@ -218,6 +220,7 @@ function setupAudience(runId, onLobby) {
   };
   explain();
   onLangChange(explain);
+  return toggleShare;
 }
 
 const replayingNow = () => new URL(location.href).searchParams.has("replay");

@@ -1,6 +1,7 @@
 // One gauge (depth / maxsize) and one uPlot chart of depth over time per queue name.
 
 import { t } from "./i18n.js";
+import { isProjector } from "./projector.js";
 
 const CHART_H = 150;
 const MAX_POINTS = 5000;
@@ -52,6 +53,8 @@ export class QueuesView {
     this.list.append(root);
     const chartEl = root.querySelector(".queue-chart");
     const q = this.model.queues.get(name);
+    // Drawn on a canvas, so projector.css cannot size it: 20 px on the projector, as all text.
+    const font = isProjector() ? "20px system-ui" : "14px system-ui";
     const opts = {
       width: Math.max(200, chartEl.clientWidth || 360),
       height: CHART_H,
@@ -63,8 +66,8 @@ export class QueuesView {
         y: { range: (_u, _min, max) => [0, Math.max(q?.maxsize || 0, max, 1)] },
       },
       axes: [
-        { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", values: (_u, v) => v.map((s) => `${+s.toFixed(1)}s`) },
-        { stroke: "#222", grid: { stroke: "#ddd" }, font: "14px system-ui", size: 44 },
+        { stroke: "#222", grid: { stroke: "#ddd" }, font, values: (_u, v) => v.map((s) => `${+s.toFixed(1)}s`) },
+        { stroke: "#222", grid: { stroke: "#ddd" }, font, size: isProjector() ? 56 : 44 },
       ],
       series: [{}, { label: t("depth"), stroke: "#0072B2", width: 3, fill: "rgba(0,114,178,0.15)", paths: window.uPlot.paths.stepped({ align: 1 }) }],
     };

@@ -3,10 +3,13 @@
 
 import qrcode from "/vendor/qrcode-generator/dist/qrcode.mjs";
 import { applyStatic, onLangChange } from "./i18n.js";
+import { load, save } from "./store.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const QUIET = 4; // the blank margin (in modules) a scanner needs around the code
 const LOCAL_HOSTS = /^(localhost|127(\.\d+){3}|\[::1\]|::1)$/;
+// Minimised once the class has scanned, and remembered: the stage then belongs to the tree.
+const MINIMISED_KEY = "procviz.share.minimised";
 
 /** An SVG drawing of the QR code of `text`: one path, one unit per module, any size. */
 export function qrSvg(text) {
@@ -54,9 +57,13 @@ export class ShareCard {
     card.setAttribute("aria-labelledby", "share-h");
     card.innerHTML = `<div class="share-qr" id="share-qr"></div>
       <h2 id="share-h" data-i18n="${runId ? "share_run" : "share_start"}"></h2>
-      <button type="button" class="btn btn-enlarge" id="share-enlarge" data-i18n="share_enlarge"></button>
+      <div class="share-buttons">
+        <button type="button" class="btn btn-enlarge" id="share-enlarge" data-i18n="share_enlarge"></button>
+        <button type="button" class="btn btn-share-min" id="share-minimise" aria-controls="share-card"><span data-i18n="share_minimise"></span> <kbd>Q</kbd></button>
+      </div>
+      <a class="share-url" id="share-url"></a>
       <p class="share-local" id="share-local" data-i18n="share_local" hidden></p>
-      <a class="share-url" id="share-url"></a>`;
+      <button type="button" class="btn btn-share-show" id="share-show" aria-controls="share-card"><span aria-hidden="true">▣</span> <span data-i18n="share_show"></span> <kbd>Q</kbd></button>`;
     after.after(card);
     card.querySelector("#share-qr").append(qrSvg(this.url));
     const link = card.querySelector("#share-url");
@@ -66,7 +73,10 @@ export class ShareCard {
     card.querySelector("#share-local").hidden = !LOCAL_HOSTS.test(location.hostname);
     this.overlay = this.buildOverlay();
     card.querySelector("#share-enlarge").addEventListener("click", () => this.enlarge(true));
+    card.querySelector("#share-minimise").addEventListener("click", () => this.minimise(true));
+    card.querySelector("#share-show").addEventListener("click", () => this.minimise(false));
     this.card = card;
+    this.minimise(load(MINIMISED_KEY) === "1", { focus: false });
     applyStatic(card);
     onLangChange(() => applyStatic(this.overlay));
   }
@@ -94,6 +104,25 @@ export class ShareCard {
     document.body.append(o);
     applyStatic(o);
     return o;
+  }
+
+  get minimised() {
+    return this.card.dataset.minimised === "true";
+  }
+
+  /** Fold the card to one button (or open it again); the key Q does the same (keys.js). */
+  minimise(on, { focus = true } = {}) {
+    this.card.dataset.minimised = String(on);
+    this.card.querySelector("#share-show").setAttribute("aria-expanded", "false");
+    this.card.querySelector("#share-minimise").setAttribute("aria-expanded", "true");
+    save(MINIMISED_KEY, on ? "1" : "0");
+    // Keep the keyboard where the card's button was: on the button that now stands there.
+    const holder = document.activeElement;
+    if (focus && holder && this.card.contains(holder)) this.card.querySelector(on ? "#share-show" : "#share-minimise").focus();
+  }
+
+  toggle() {
+    this.minimise(!this.minimised);
   }
 
   enlarge(on) {

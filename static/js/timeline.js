@@ -7,14 +7,19 @@
 // and value queue lock stdout (the lesson's own events; lock: a lock's acquire/release, the
 // tracer's sync events), each with a <title> saying what happened. The time axis follows
 // "now" while live; the wheel / + − zoom it, dragging pans, "Fit all" / "Follow live" give the
-// view back (#timeline[data-mode] follow | all | manual).
+// view back (#timeline[data-mode] follow | all | manual). Lanes share the panel's height (each
+// between LANE_MIN and LANE_MAX tall); when they do not fit, the panel scrolls smoothly to the
+// active process's lane while following live (#timeline[data-lane-h], [data-active-pid]).
 
 import { onLangChange, t } from "./i18n.js";
 import { pidColor, statusStyle } from "./status.js";
 
 const d3 = window.d3;
 
-const LANE_H = 36;
+const LANE_MAX = 44;
+const LANE_MIN = 32; // the bar, the events' strip under it and their glyphs, no more
+const USER_SCROLL_MS = 5000; // a reader who scrolled the lanes keeps their place this long
+const SMOOTH = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
 const BAR_H = 18;
 const EVENT_Y = BAR_H + 8; // the lesson's events: a strip under the bar
 const LABEL_W = 230;
@@ -70,6 +75,11 @@ export class TimelineView {
     this.now = this.svg.append("line").attr("class", "now");
     this.visible = false;
     this.x = null;
+    this.laneH = LANE_MAX;
+    this.userScrolled = -Infinity;
+    for (const type of ["wheel", "pointerdown", "keydown", "touchstart"]) {
+      container.addEventListener(type, () => (this.userScrolled = performance.now()), { passive: true });
+    }
     this.setupZoom();
     model.on("event", (msg) => this.note(msg));
     onLangChange(() => this.draw());
@@ -316,7 +326,9 @@ export class TimelineView {
     const model = this.model;
     const lives = [...model.lives.values()].sort((a, b) => a.start - b.start || a.pid - b.pid);
     const width = Math.max(300, this.container.clientWidth);
-    const height = lives.length * LANE_H + AXIS_H + 8;
+    const laneH = this.fitLanes(lives.length);
+    const lanesH = lives.length * laneH;
+    const height = lanesH + AXIS_H + 8;
     this.svg.attr("width", width).attr("height", height);
     const [t0, t1] = this.span(lives);
     const [d0, d1] = this.domain(t0, t1);
@@ -330,7 +342,7 @@ export class TimelineView {
       b.setAttribute("aria-pressed", String(b.id === (this.mode === "all" ? "tl-fit" : this.mode === "follow" ? "tl-follow" : "")));
     }
     this.tools.querySelector("#tl-follow").hidden = model.isTerminal();
-    this.clip.attr("x", LABEL_W - 8).attr("y", -10).attr("width", Math.max(0, width - LABEL_W + 8)).attr("height", LANE_H + 12);
+    this.clip.attr("x", LABEL_W - 8).attr("y", -10).attr("width", Math.max(0, width - LABEL_W + 8)).attr("height", laneH + 12);
 
     const byPid = d3.group(this.events, (e) => e.pid);
     const perLane = new Map(lives.map((l) => [`${l.pid}:${l.start}`, this.markersOf(l, byPid, d0, d1, t0)]));
@@ -346,7 +358,7 @@ export class TimelineView {
     entered.append("g").attr("class", "markers");
     const all = entered.merge(lane);
     all
-      .attr("transform", (_, i) => `translate(0,${i * LANE_H + 4})`)
+      .attr("transform", (_, i) => `translate(0,${i * laneH + 4})`)
       .attr("data-pid", (l) => l.pid)
       .attr("data-start", (l) => l.start)
       .attr("data-end", (l) => l.end ?? "")
@@ -393,21 +405,55 @@ export class TimelineView {
       drawMarkers(d3.select(this).select(".markers"), shown.get(`${l.pid}:${l.start}`) ?? [], rel);
     });
 
-    this.drawFrozen(rel, width, lives.length * LANE_H + 6);
+    this.drawFrozen(rel, width, lanesH + 6);
     this.axis
-      .attr("transform", `translate(0,${lives.length * LANE_H + 6})`)
+      .attr("transform", `translate(0,${lanesH + 6})`)
       .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 90))).tickFormat((s) => `${s}s`));
     // Ticks left of the lanes (panned before the start) would sit under the labels.
     this.axis.selectAll(".tick").attr("display", (s) => (x(s) < LABEL_W - 1 ? "none" : null));
     const nowX = x(model.serverNow() - t0);
     this.now.attr("display", model.isTerminal() || nowX < LABEL_W || nowX > width ? "none" : null)
       .attr("x1", nowX).attr("x2", nowX)
-      .attr("y1", 0).attr("y2", lives.length * LANE_H + 6);
+      .attr("y1", 0).attr("y2", lanesH + 6);
     this.container.dataset.lanes = lives.length;
+    this.follow(lives);
     this.container.dataset.markers = this.lanes.selectAll(".marker").size();
     this.container.setAttribute("aria-label", `${t("timeline")}: ${lives.length}`);
   }
 }
+
+/** Each lane's height: the panel's room shared out, within LANE_MIN..LANE_MAX. */
+TimelineView.prototype.fitLanes = function fitLanes(n) {
+  const room = this.container.clientHeight - this.tools.offsetHeight - AXIS_H - 12;
+  const fit = n ? Math.floor(room / n) : LANE_MAX;
+  this.laneH = Math.max(LANE_MIN, Math.min(LANE_MAX, fit));
+  this.container.dataset.laneH = this.laneH;
+  return this.laneH;
+};
+
+/** The lane of what happened last (a birth, an exit, an event), kept in view while live. */
+TimelineView.prototype.follow = function follow(lives) {
+  if (!lives.length) return;
+  let best = 0;
+  let bestT = -Infinity;
+  const index = new Map(lives.map((l, i) => [l.pid, i]));
+  lives.forEach((l, i) => {
+    const t = Math.max(l.start, l.exit?.t ?? -Infinity);
+    if (t >= bestT) [best, bestT] = [i, t];
+  });
+  const last = this.events.at(-1);
+  if (last && last.t > bestT && index.has(last.pid)) best = index.get(last.pid);
+  this.container.dataset.activePid = lives[best].pid;
+  if (this.mode !== "follow" || this.model.isTerminal()) return;
+  if (performance.now() - this.userScrolled < USER_SCROLL_MS) return;
+  const box = this.container;
+  const top = this.svg.node().getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop + best * this.laneH;
+  const seen = box.scrollTop + this.tools.offsetHeight; // the tools stick at the top
+  const seenEnd = box.scrollTop + box.clientHeight;
+  if (top >= seen && top + this.laneH <= seenEnd) return;
+  const target = top - this.tools.offsetHeight - (box.clientHeight - this.tools.offsetHeight - this.laneH) / 2;
+  box.scrollTo({ top: Math.max(0, target), behavior: SMOOTH });
+};
 
 /** The intervals the whole run was frozen (SIGSTOP): a hatched band across every lane. */
 TimelineView.prototype.drawFrozen = function drawFrozen(rel, width, height) {

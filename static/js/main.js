@@ -9,7 +9,7 @@ import { Controls, lessonHeading } from "./controls.js";
 import { Drafts, NEW_PROGRAM, programToRun } from "./drafts.js";
 import { ExportMenu, drawnTimeline } from "./export.js";
 import { Follower, isPresenter } from "./follow.js";
-import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
+import { applyStatic, fill, lang, onLangChange, pick, setLang, setText, t } from "./i18n.js";
 import { Keys, toggleFullscreen } from "./keys.js";
 import { LessonBrief } from "./lessonbrief.js";
 import { holdTreeWhilePaused, PauseBar } from "./pausebar.js";
@@ -62,8 +62,14 @@ function renderLegend() {
 
 function setupLanguage(rerender) {
   const btn = $("lang-toggle");
+  // The switch names the other language in that language: it is for its readers.
+  btn.translate = false;
   const label = () => {
     btn.textContent = lang() === "zh" ? "English" : "中文";
+    btn.lang = lang() === "zh" ? "en" : "zh-CN";
+    btn.setAttribute("aria-label", t("language_toggle"));
+    $("legend").setAttribute("aria-label", t("legend"));
+    $("replay-speed").setAttribute("aria-label", t("replay_speed"));
   };
   btn.addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
   onLangChange(() => {
@@ -281,13 +287,13 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
     const badge = $("run-badge");
     badge.dataset.state = run?.state ?? "";
     badge.textContent = run ? t(`state_${run.state}`) : "";
-    // Why it ended, for whoever hovers: "stopped: max_duration (exit -15)".
+    // Why it ended, for whoever hovers: "已停止：max_duration（退出码 -15）"; the reason is the server's name for it.
     const why = run?.stop_reason ? `: ${run.stop_reason}` : "";
-    const code = run?.returncode != null ? ` (exit ${run.returncode})` : "";
-    badge.title = run ? `${run.state}${why}${code}` : "";
+    const code = run?.returncode != null ? ` (${fill("badge_exit", { code: run.returncode })})` : "";
+    badge.title = run ? `${t(`state_${run.state}`)}${why}${code}` : "";
     const lesson = lessonOf();
-    $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
-    $("tree-watch").textContent = lesson ? pick(lesson.watch) : "";
+    setText($("run-lesson"), lesson ? lessonHeading(lesson) : run?.lesson ?? "");
+    setText($("tree-watch"), lesson ? pick(lesson.watch) : "");
     brief.show(lesson);
     document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
     controls.setRunState(replayingNow() ? "replay" : run?.state);

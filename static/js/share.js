@@ -56,7 +56,7 @@ export class ShareCard {
       <h2 id="share-h" data-i18n="${runId ? "share_run" : "share_start"}"></h2>
       <button type="button" class="btn btn-enlarge" id="share-enlarge" data-i18n="share_enlarge"></button>
       <p class="share-local" id="share-local" data-i18n="share_local" hidden></p>
-      <a class="share-url" id="share-url"></a>`;
+      <a class="share-url" id="share-url" translate="no"></a>`;
     after.after(card);
     card.querySelector("#share-qr").append(qrSvg(this.url));
     const link = card.querySelector("#share-url");

@@ -8,6 +8,14 @@ export const TERMINAL_STATES = new Set(["finished", "stopped", "failed", "interr
 // A removed (or reaped) process stays as a fading ghost this long, so a 5 ms process is still noticed.
 export const GHOST_MS = 2500;
 const MAX_LINES = 2000;
+// multiprocessing.Queue() without a maxsize is bounded by the semaphore's limit (SEM_VALUE_MAX,
+// 2**31 - 1 on Linux): that is no capacity a class should read. Such a queue is unbounded (0).
+export const SEM_VALUE_MAX = 2147483647;
+
+/** A queue's capacity as the page shows it: 0 for an unbounded one. */
+export function queueCapacity(maxsize) {
+  return typeof maxsize === "number" && maxsize > 0 && maxsize < SEM_VALUE_MAX ? maxsize : 0;
+}
 
 // Nodes come from the server's records only (snapshot and delta): a record's `life` and
 // `exitcode` say whether it is a zombie and with which code. Events tell the timeline the
@@ -295,7 +303,7 @@ const EVENT_HANDLERS = {
     const name = data.name ?? "queue";
     if (!m.queues.has(name)) m.queues.set(name, { depth: 0, maxsize: 0, points: [] });
     const q = m.queues.get(name);
-    q.maxsize = data.maxsize;
+    q.maxsize = queueCapacity(data.maxsize);
     const x = m.relTime(msg.t);
     q.points.push([x, data.depth]);
     // Events from different processes may arrive slightly out of time order.

@@ -327,8 +327,8 @@ export class TreeView {
     g.select(".badge-letter").text(st.letter).attr("fill", st.ink);
     // The PID in the colour its console lines are tagged with.
     g.select("title").text(
-      [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${status} · CPU ${p.cpu_percent ?? 0}%`,
-        `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n"),
+      [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${t(`st_${status}`)} · CPU ${p.cpu_percent ?? 0}%`,
+        `${t("detail_memory")} ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n"),
     );
     const textW = geo.nodeW - geo.textX - 10;
     fitText(g.select(".l1"), `PID ${p.pid}`, textW);
@@ -385,7 +385,7 @@ function buildNode(g, d) {
   g.append("path").attr("class", "badge");
   g.append("text").attr("class", "badge-letter").attr("y", 0).attr("dy", "0.36em").attr("text-anchor", "middle");
   g.append("text").attr("class", "l1");
-  g.append("text").attr("class", "l2");
+  g.append("text").attr("class", "l2").attr("translate", "no"); // the process's name (and role)
   g.append("text").attr("class", "l3");
   g.append("g").attr("class", "notes");
 }
@@ -427,14 +427,16 @@ function notesFor(m, pid) {
   const stepHold = gone ? null : act.held.get(pid);
   if (stepHold) notes.push({ cls: "held", text: `${t("held_at").replace("{n}", stepHold.lineno ?? "?")}` });
   const blocked = gone ? null : act.blocked.get(pid);
-  if (blocked) notes.push({ cls: "blocked", text: `${t("blocked")}: ${blocked.op}(${blocked.on})` });
+  // `code`: the end of the text that is the program's (a call, a name, a value), marked as code.
+  const withCode = (cls, words, code) => ({ cls, text: `${words}${code}`, code });
+  if (blocked) notes.push(withCode("blocked", `${t("blocked")}: `, `${blocked.op}(${blocked.on})`));
   const held = gone ? [] : act.heldBy(pid);
-  if (held.length) notes.push({ cls: "holds", text: `${t("holds")} ${held.join(", ")}` });
+  if (held.length) notes.push(withCode("holds", `${t("holds")} `, held.join(", ")));
   const task = gone ? null : act.tasks.get(pid);
-  if (task) notes.push({ cls: "task", text: `${t("task")}: ${task.fn || "?"}()` });
+  if (task) notes.push(withCode("task", `${t("task")}: `, `${task.fn || "?"}()`));
   const error = act.errors.get(pid);
-  if (error) notes.push({ cls: "error", text: clip(`${error.type}: ${error.message}`, 36) });
-  for (const [name, v] of m.shownValues(pid)) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
+  if (error) notes.push(withCode("error", "", clip(`${error.type}: ${error.message}`, 36)));
+  for (const [name, v] of m.shownValues(pid)) notes.push(withCode("value", "", `${name} = ${fmtValue(v)}`));
   const adoption = m.adoptions.get(pid);
   if (adoption) {
     notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });
@@ -503,7 +505,8 @@ function drawNotes(g, notes, geo) {
       const text = ng.select("text").attr("y", geo.noteH * 0.62);
       if (text.text() === n.text && this.dataset.geo === geo.name) return;
       this.dataset.geo = geo.name;
-      text.text(n.text).attr("textLength", null);
+      text.text(n.code ? n.text.slice(0, n.text.length - n.code.length) : n.text).attr("textLength", null);
+      if (n.code) text.append("tspan").attr("class", "note-code").attr("translate", "no").text(n.code);
       // Estimated, not measured: notes change with every wait and lock, and a measure after
       // each write would lay the page out once per note.
       const natural = estimateWidth(n.text, notePx(geo));

@@ -59,7 +59,8 @@ function markName(el, message, name) {
 
 /** What is wrong with a parameter's value, in the page's language, naming its bounds; or null. */
 export function fieldProblem(name, spec, value) {
-  const field = nameLabel("param", name) ? `${nameLabel("param", name)} ${name}` : name;
+  const meaning = nameLabel("param", name);
+  const field = meaning && meaning !== name ? `${meaning} ${name}` : name;
   if (Array.isArray(spec.enum)) return spec.enum.includes(value) ? null : fill("err_choice", { field, choices: spec.enum.join(" / ") });
   if (spec.type !== "number" && spec.type !== "integer") return null;
   const { minimum: min, maximum: max } = spec;
@@ -91,6 +92,7 @@ export class Controls {
     this.selected = null;
     this.runState = null;
     this.busy = false;
+    this.readOnly = false; // a viewer: no Run, no Stop, no form to fill in
     this.els.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       this.run();
@@ -327,7 +329,7 @@ export class Controls {
   }
 
   async run() {
-    if (!this.selected || this.busy) return;
+    if (!this.selected || this.busy || this.readOnly) return;
     this.clearErrors();
     const params = this.readParams();
     if (!params) return;
@@ -350,7 +352,7 @@ export class Controls {
   }
 
   async stop() {
-    if (!this.runId) return;
+    if (!this.runId || this.readOnly) return;
     for (const btn of this.els.stops) btn.disabled = true;
     const res = await api("POST", `/api/runs/${encodeURIComponent(this.runId)}/stop`);
     if (!res.ok) {
@@ -369,7 +371,18 @@ export class Controls {
   setRunState(state) {
     this.runState = state;
     const active = Boolean(this.runId) && (state === "starting" || state === "running");
-    for (const btn of this.els.stops) btn.disabled = !active;
+    for (const btn of this.els.stops) btn.disabled = !active || this.readOnly;
+  }
+
+  /** A viewer watches: the controls only the presenter can use are not shown at all. */
+  setReadOnly() {
+    this.readOnly = true;
+    this.els.form.hidden = true;
+    this.els.run.hidden = true;
+    for (const btn of this.els.stops) {
+      btn.hidden = true;
+      btn.disabled = true;
+    }
   }
 
   relabel() {

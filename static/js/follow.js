@@ -33,17 +33,23 @@ export class Follower {
   /**
    * @param {HTMLElement} banner the viewer's "viewing only" banner: the switch goes on its line
    * @param {string|null} runId the run this page shows, if any
+   * @param {{host?: HTMLElement}} options host: where the switch goes instead of a strip of its
+   *   own (on loopback, where a page without the token also controls: the students' card)
    */
-  constructor(banner, runId) {
+  constructor(banner, runId, { host } = {}) {
     const toggle = document.createElement("label");
     toggle.className = "follow";
     toggle.id = "follow";
     toggle.innerHTML = `<input type="checkbox" id="follow-toggle"><span class="follow-dot" aria-hidden="true"></span><span data-i18n="follow_presenter"></span>`;
-    // One strip under the top bar (which is full already): what a viewer can and cannot do.
-    const strip = document.createElement("div");
-    strip.className = "viewer-strip";
-    banner.before(strip);
-    strip.append(banner, toggle);
+    if (host) {
+      host.append(toggle);
+    } else {
+      // One strip under the top bar (which is full already): what a viewer can and cannot do.
+      const strip = document.createElement("div");
+      strip.className = "viewer-strip";
+      banner.before(strip);
+      strip.append(banner, toggle);
+    }
     this.toggle = toggle;
     this.box = toggle.querySelector("input");
     this.runId = runId;

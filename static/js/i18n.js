@@ -47,7 +47,6 @@ const WORDS = {
     export_tree_png: "Tree as PNG",
     export_timeline_svg: "Timeline as SVG",
     export_timeline_png: "Timeline as PNG",
-    viewer_cannot_stop: "Only the presenter can stop a run: viewers watch read-only.",
     replay: "Replay",
     live_view: "Live view",
     state_starting: "starting",
@@ -221,7 +220,6 @@ const WORDS = {
     language_toggle: "Language / 语言",
     seconds_unit: "s",
     tree_ended_kept: "The run has ended: its processes as they were at the result, faded. Press Replay to watch it again.",
-    viewer_watch_only: "Viewing only: the presenter runs and stops the lessons.",
     err_number: "{field}: enter a number.",
     err_integer: "{field}: enter a whole number.",
     err_range: "{field} must be between {min} and {max}.",
@@ -274,7 +272,6 @@ const WORDS = {
     export_tree_png: "进程树（PNG）",
     export_timeline_svg: "时间线（SVG）",
     export_timeline_png: "时间线（PNG）",
-    viewer_cannot_stop: "只有主讲人可以停止运行：观众只能观看。",
     replay: "回放",
     live_view: "实时视图",
     state_starting: "启动中",
@@ -445,7 +442,6 @@ const WORDS = {
     language_toggle: "切换语言",
     seconds_unit: "秒",
     tree_ended_kept: "运行已结束：这里是出结果时的进程（已淡化）。点“回放”再看一遍。",
-    viewer_watch_only: "仅观看：由主讲人运行和停止课程。",
     err_number: "{field}：请输入一个数字。",
     err_integer: "{field}：请输入一个整数。",
     err_range: "{field} 必须在 {min} 到 {max} 之间。",
@@ -505,7 +501,7 @@ export function applyStatic(root = document) {
 // they are names in the lesson's code and in its result). A name not listed shows alone.
 const NAMES = {
   en: {
-    param_speed: "speed", param_start_method: "start method",
+    param_start_method: "start method",
     result_sync_seconds: "synchronous, seconds", result_async_seconds: "asynchronous, seconds",
     result_main_work_done_while_waiting: "main worked while waiting", result_children: "children",
     result_serial_seconds: "one by one, seconds", result_parallel_seconds: "all at once, seconds",

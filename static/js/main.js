@@ -1,6 +1,6 @@
 // Wires the page: lessons and controls always; on /runs/{id} also the live view of that run.
 
-import { api, captureToken } from "./api.js";
+import { api, captureToken, token } from "./api.js";
 import { CodeView } from "./code.js";
 import { CodeTracker } from "./codetrack.js";
 import { Connection, wsUrl } from "./connection.js";
@@ -80,8 +80,13 @@ function setupLanguage(rerender) {
   label();
 }
 
-function setConn(status) {
+// The run this page watches has ended: a connection still open says "ended", not "live".
+let runHasEnded = () => false;
+
+function setConn(given) {
   const el = $("conn");
+  el.dataset.given = given;
+  const status = given === "live" && runHasEnded() ? "ended" : given;
   el.hidden = status === "idle";
   el.dataset.status = status;
   const speed = new URL(location.href).searchParams.get("replay");
@@ -144,13 +149,13 @@ function main() {
     },
   );
 
-  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.status)];
+  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.given)];
   setupLanguage(() => rerender.forEach((fn) => fn()));
   renderLegend();
   setConn("idle");
   setupLessonsToggle();
   const lecture = setupLectureHall(rerender);
-  setupAudience(runId);
+  setupAudience(runId, controls);
 
   if (!runId) {
     // Only with the token: running or saving code of one's own needs it, also on loopback.
@@ -210,23 +215,26 @@ function setupLectureHall(rerender) {
   return actions;
 }
 
-/** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs. */
-function setupAudience(runId) {
+/** Everyone sees the viewers' link (text and QR code). A page without the token can follow
+ * the presenter's runs (on loopback too, where it may also run lessons); a viewer, who
+ * cannot control, is not shown the controls. */
+function setupAudience(runId, controls) {
   new ShareCard($("queues"), runId);
-  if (isPresenter()) return;
-  document.body.classList.add("viewer");
+  if (token()) return;
+  if (isPresenter()) {
+    new Follower($("token-banner"), runId, { host: $("share-card") });
+    return;
+  }
   new Follower($("token-banner"), runId);
-  const explain = () => {
-    for (const b of [$("stop-run"), $("stop-btn")]) b.title = t("viewer_cannot_stop");
-  };
-  explain();
-  onLangChange(explain);
+  document.body.classList.add("viewer");
+  controls.setReadOnly();
 }
 
 const replayingNow = () => new URL(location.href).searchParams.has("replay");
 
 function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
   const model = new RunModel(serverPid);
+  runHasEnded = () => model.isTerminal() && !replayingNow();
   // Pausing the view holds the server's messages here; the run itself goes on.
   // A function in the stream is a step of ours in its place (a reconnect's reset), not a message.
   const gate = new ViewGate((msg) => (typeof msg === "function" ? msg() : model.apply(msg)));
@@ -300,6 +308,7 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code }) {
     if (model.isTerminal()) $("replay-controls").hidden = false;
   };
 
+  model.on("run", () => setConn($("conn").dataset.given));
   model.on("run", (run) => {
     if (run.lesson && controls.selected?.id !== run.lesson) controls.select(run.lesson, run.params);
     if (run.program) programFiles.show(run.program);

@@ -95,8 +95,13 @@ export class TreeView {
     const now = performance.now();
     const items = [];
     for (const p of m.processes.values()) items.push({ proc: p, ghost: null });
+    // An ended run keeps its last tree (state.js lastTree), faded but not fading away.
+    const kept = new Map(m.lastTree().map((e) => [e.proc.pid, e]));
     for (const [pid, g] of m.ghosts) {
-      if (!m.processes.has(pid)) items.push({ proc: g.proc, ghost: g, fade: (now - g.removedAt) / GHOST_MS });
+      if (!m.processes.has(pid) && !kept.has(pid)) items.push({ proc: g.proc, ghost: g, fade: (now - g.removedAt) / GHOST_MS });
+    }
+    for (const [pid, e] of kept) {
+      if (!m.processes.has(pid)) items.push({ proc: e.proc, ghost: { exitcode: e.exitcode }, fade: 0.25, ended: true });
     }
     const ids = new Set(items.map((i) => i.proc.pid));
     const rows = [{ id: SERVER_ID, parentId: null, server: true }];
@@ -125,8 +130,13 @@ export class TreeView {
     this.container.classList.toggle("is-empty", empty);
     if (empty) return;
 
-    const ended = m.isTerminal() && m.processes.size === 0 && m.ghosts.size === 0;
+    const lastTree = m.isTerminal() && m.lastTree().length > 0;
+    const ended = m.isTerminal() && m.processes.size === 0 && (m.ghosts.size === 0 || lastTree);
     this.container.classList.toggle("is-ended", ended);
+    this.container.classList.toggle("has-last-tree", lastTree);
+    const note = this.container.querySelector(".ended-note");
+    if (note) note.dataset.i18n = lastTree ? "tree_ended_kept" : "tree_ended";
+    if (note) note.textContent = t(note.dataset.i18n);
     const root = this.buildHierarchy();
     const w = this.container.clientWidth || 800;
     const h = this.container.clientHeight || 500;
@@ -312,6 +322,8 @@ export class TreeView {
       .attr("aria-label", [`PID ${p.pid} ${p.label ?? ""} ${t(`st_${status}`)}`, ...notesFor(m, p.pid).map((n) => n.text)].join(" · "))
       .classed("zombie", zombie)
       .classed("ghost", Boolean(ghost))
+      .classed("ended", Boolean(d.data.ended))
+      .attr("data-ended", d.data.ended ? "true" : null)
       .classed("blocked", Boolean(blocked))
       .classed("holder", held.length > 0)
       .classed("errored", Boolean(error))

@@ -33,10 +33,12 @@ export class Follower {
   /**
    * @param {HTMLElement} banner the viewer's "viewing only" banner: the switch goes on its line
    * @param {string|null} runId the run this page shows, if any
-   * @param {{host?: HTMLElement}} options host: where the switch goes instead of a strip of its
-   *   own (on loopback, where a page without the token also controls: the students' card)
+   * @param {{host?: HTMLElement, starting?: () => boolean}} options host: where the switch goes
+   *   instead of a strip of its own (on loopback, where a page without the token also controls:
+   *   the students' card); starting: this page is starting a run itself, and goes to it
    */
-  constructor(banner, runId, { host } = {}) {
+  constructor(banner, runId, { host, starting = () => false } = {}) {
+    this.starting = starting;
     const toggle = document.createElement("label");
     toggle.className = "follow";
     toggle.id = "follow";
@@ -91,12 +93,13 @@ export class Follower {
   }
 
   async consider(run, isNew) {
-    if (!this.box.checked || run === this.runId) return;
+    // A page that pressed Run goes to its run by itself: a second navigation would cut the first.
+    if (!this.box.checked || run === this.runId || this.starting()) return;
     if (!isNew) {
       const res = await api("GET", `/api/runs/${encodeURIComponent(run)}`);
       if (!res.ok || !ACTIVE.has(res.data?.state)) return;
     }
-    if (this.box.checked && run === this.current) location.assign(`/runs/${encodeURIComponent(run)}`);
+    if (this.box.checked && run === this.current && !this.starting()) location.assign(`/runs/${encodeURIComponent(run)}`);
   }
 
   render() {

@@ -222,7 +222,7 @@ function setupAudience(runId, controls) {
   new ShareCard($("queues"), runId);
   if (token()) return;
   if (isPresenter()) {
-    new Follower($("token-banner"), runId, { host: $("share-card") });
+    new Follower($("token-banner"), runId, { host: $("share-card"), starting: () => controls.busy });
     return;
   }
   new Follower($("token-banner"), runId);

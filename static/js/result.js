@@ -65,7 +65,7 @@ export class ResultView {
       const dt = document.createElement("dt");
       // What the key means, and the key itself as the lesson's result names it.
       const meaning = nameLabel("result", key);
-      if (meaning) {
+      if (meaning && meaning !== key) {
         const span = document.createElement("span");
         span.className = "result-meaning";
         setText(span, meaning);

@@ -1,7 +1,7 @@
 // Lesson list, the parameter form generated from each lesson's JSON schema, Run and Stop.
 
 import { api } from "./api.js";
-import { pick, t } from "./i18n.js";
+import { fill, nameLabel, pick, setText, t } from "./i18n.js";
 
 const COMMON = ["speed", "start_method"];
 // Set by the step-mode box beside the editor, not by a field of the form.
@@ -45,6 +45,36 @@ export function showActionError(message) {
   }, 8000);
 }
 
+/** A message with the parameter's name in it shown as code (it is the name in the lesson's code). */
+function markName(el, message, name) {
+  el.replaceChildren();
+  const parts = message.split(name);
+  parts.forEach((part, i) => {
+    if (i > 0) {
+      const code = document.createElement("code");
+      code.textContent = name;
+      el.append(code);
+    }
+    if (part) el.append(part);
+  });
+}
+
+/** What is wrong with a parameter's value, in the page's language, naming its bounds; or null. */
+export function fieldProblem(name, spec, value) {
+  const meaning = nameLabel("param", name);
+  const field = meaning && meaning !== name ? `${meaning} ${name}` : name;
+  if (Array.isArray(spec.enum)) return spec.enum.includes(value) ? null : fill("err_choice", { field, choices: spec.enum.join(" / ") });
+  if (spec.type !== "number" && spec.type !== "integer") return null;
+  const { minimum: min, maximum: max } = spec;
+  const bounded = (key) => fill(min != null && max != null ? "err_range" : key, { field, min, max });
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    return min != null || max != null ? bounded(min != null ? "err_min" : "err_max") : fill("err_number", { field });
+  }
+  if (spec.type === "integer" && !Number.isInteger(value)) return fill("err_integer", { field });
+  if ((min != null && value < min) || (max != null && value > max)) return bounded(min != null && value < min ? "err_min" : "err_max");
+  return null;
+}
+
 export class Controls {
   /**
    * @param {{runId: string|null, onSelect?: Function, programFor?: (lesson) => Promise<object|null>,
@@ -63,6 +93,7 @@ export class Controls {
     this.selected = null;
     this.runState = null;
     this.busy = false;
+    this.readOnly = false; // a viewer: no Run, no Stop, no form to fill in
     this.els.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       this.run();
@@ -90,7 +121,7 @@ export class Controls {
       btn.innerHTML = `<span class="lesson-chapter"></span><span class="lesson-title-zh" lang="zh-CN"></span><span class="lesson-title-en" lang="en"></span>`;
       btn.querySelector(".lesson-chapter").textContent = lesson.mark ?? (lesson.builtin === false ? "★" : chapterNumber(lesson.chapter));
       btn.title = lesson.chapter ?? "";
-      btn.querySelector(".lesson-title-zh").textContent = lesson.title?.zh ?? "";
+      setText(btn.querySelector(".lesson-title-zh"), lesson.title?.zh ?? "");
       btn.querySelector(".lesson-title-en").textContent = lesson.title?.en ?? lesson.id;
       btn.addEventListener("click", () => this.select(lesson.id));
       li.append(btn);
@@ -143,9 +174,9 @@ export class Controls {
 
   renderDetail() {
     const l = this.selected;
-    this.els.heading.textContent = l ? lessonHeading(l) : "";
-    this.els.summary.textContent = l ? pick(l.summary) : "";
-    this.els.watch.textContent = l ? pick(l.watch) : "";
+    setText(this.els.heading, l ? lessonHeading(l) : "");
+    setText(this.els.summary, l ? pick(l.summary) : "");
+    setText(this.els.watch, l ? pick(l.watch) : "");
     this.els.watch.parentElement.hidden = !l || !this.els.watch.textContent;
   }
 
@@ -167,7 +198,7 @@ export class Controls {
     const label = document.createElement("label");
     label.htmlFor = id;
     label.className = "field-name";
-    label.textContent = name;
+    this.labelField(label, name);
     const current = value ?? spec.default;
     let input;
     if (Array.isArray(spec.enum)) {
@@ -176,6 +207,7 @@ export class Controls {
         const o = document.createElement("option");
         o.value = opt;
         o.textContent = opt;
+        o.translate = false; // a start method's name, as multiprocessing knows it
         input.append(o);
       }
       if (current != null) input.value = current;
@@ -204,7 +236,7 @@ export class Controls {
     hint.className = "field-hint";
     const range = spec.minimum != null || spec.maximum != null ? ` (${spec.minimum ?? "…"}–${spec.maximum ?? "…"})` : "";
     // A description may come as plain text or as {en, zh}.
-    hint.textContent = `${pick(spec["x-description"] ?? spec.description)}${range}`;
+    setText(hint, `${pick(spec["x-description"] ?? spec.description)}${range}`);
     const err = document.createElement("span");
     err.className = "field-error";
     err.id = `${id}-error`;
@@ -215,30 +247,60 @@ export class Controls {
     return wrap;
   }
 
-  /** Read the form into typed params; a field the browser already knows is wrong is reported here. */
+  /** The parameter's name as the code has it, and what it means in the page's language. */
+  labelField(label, name) {
+    label.replaceChildren();
+    const meaning = nameLabel("param", name);
+    if (meaning && meaning !== name) {
+      const span = document.createElement("span");
+      span.className = "field-meaning";
+      setText(span, meaning);
+      label.append(span, " ");
+    }
+    const code = document.createElement("code");
+    code.className = "field-key";
+    code.textContent = name;
+    label.append(code);
+  }
+
+  /** Read the form into typed params; a field out of its schema's bounds gets our own message. */
   readParams() {
     const params = {};
-    let ok = true;
+    const schema = this.selected?.params?.properties ?? {};
+    let first = null;
     for (const input of this.els.fields.querySelectorAll("input, select")) {
       const type = input.dataset.type;
-      if (type === "boolean") params[input.name] = input.checked;
-      else if (type === "number" || type === "integer") {
-        const v = input.valueAsNumber;
-        if (Number.isNaN(v) || !input.checkValidity()) {
-          this.setFieldError(input.name, input.validationMessage || `${input.name}: ?`);
-          ok = false;
-        }
-        params[input.name] = v;
-      } else params[input.name] = input.value;
+      let value;
+      if (type === "boolean") value = input.checked;
+      else if (type === "number" || type === "integer") value = input.value.trim() === "" ? NaN : Number(input.value);
+      else value = input.value;
+      params[input.name] = value;
+      const message = fieldProblem(input.name, schema[input.name] ?? { type }, value);
+      if (message) {
+        this.setFieldError(input.name, message);
+        first ??= input.name;
+      }
     }
-    return ok ? params : null;
+    if (first) this.revealField(first);
+    return first ? null : params;
+  }
+
+  /** Bring a field that needs fixing into view and put the cursor in it (the lesson panel may be folded). */
+  revealField(name) {
+    const wrap = this.els.fields.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    const input = wrap?.querySelector("input, select");
+    if (!input) return;
+    document.body.classList.remove("lessons-collapsed");
+    wrap.scrollIntoView({ block: "center" });
+    input.focus({ preventScroll: true });
+    input.select?.();
   }
 
   setFieldError(name, message) {
     const wrap = this.els.fields.querySelector(`[data-field="${CSS.escape(name)}"]`);
     if (!wrap) return false;
     const err = wrap.querySelector(".field-error");
-    err.textContent = message ?? "";
+    markName(err, message ?? "", name);
     err.hidden = !message;
     wrap.classList.toggle("invalid", Boolean(message));
     wrap.querySelector("input, select")?.setAttribute("aria-invalid", message ? "true" : "false");
@@ -252,13 +314,23 @@ export class Controls {
   }
 
   showError({ field, message }) {
-    if (field && this.setFieldError(field, message)) return;
+    // The server's words are English: a field it names gets our message, from the field's bounds.
+    const spec = field ? this.selected?.params?.properties?.[field] : null;
+    if (spec) {
+      const input = this.els.fields.querySelector(`[name="${CSS.escape(field)}"]`);
+      const value = input?.dataset.type === "boolean" ? input.checked : input?.value;
+      const own = fieldProblem(field, spec, spec.type === "number" || spec.type === "integer" ? Number(value) : value);
+      if (this.setFieldError(field, own ?? fill("err_server", { field }))) {
+        this.revealField(field);
+        return;
+      }
+    }
     this.els.error.textContent = field ? `${field}: ${message}` : message;
     this.els.error.hidden = false;
   }
 
   async run() {
-    if (!this.selected || this.busy) return;
+    if (!this.selected || this.busy || this.readOnly) return;
     this.clearErrors();
     const params = this.readParams();
     if (!params) return;
@@ -281,7 +353,7 @@ export class Controls {
   }
 
   async stop() {
-    if (!this.runId) return;
+    if (!this.runId || this.readOnly) return;
     for (const btn of this.els.stops) btn.disabled = true;
     const res = await api("POST", `/api/runs/${encodeURIComponent(this.runId)}/stop`);
     if (!res.ok) {
@@ -300,10 +372,27 @@ export class Controls {
   setRunState(state) {
     this.runState = state;
     const active = Boolean(this.runId) && (state === "starting" || state === "running");
-    for (const btn of this.els.stops) btn.disabled = !active;
+    for (const btn of this.els.stops) btn.disabled = !active || this.readOnly;
+  }
+
+  /** A viewer watches: the controls only the presenter can use are not shown at all. */
+  setReadOnly() {
+    this.readOnly = true;
+    this.els.form.hidden = true;
+    this.els.run.hidden = true;
+    for (const btn of this.els.stops) {
+      btn.hidden = true;
+      btn.disabled = true;
+    }
   }
 
   relabel() {
     this.renderDetail();
+    // The form in the other language, with what was typed in it.
+    const values = {};
+    for (const input of this.els.fields.querySelectorAll("input, select")) {
+      values[input.name] = input.dataset.type === "boolean" ? input.checked : input.value;
+    }
+    if (this.selected) this.renderForm(values);
   }
 }

@@ -33,19 +33,27 @@ export class Follower {
   /**
    * @param {HTMLElement} banner the viewer's "viewing only" banner: the switch goes on its line
    * @param {string|null} runId the run this page shows, if any
-   * @param {(msg: object) => void} [onLobby] hears every lobby message too (predict.js)
+   * @param {{host?: HTMLElement, starting?: () => boolean, onLobby?: (msg: object) => void}} options
+   *   host: where the switch goes instead of a strip of its own (on loopback, where a page
+   *   without the token also controls: the students' card); starting: this page is starting a
+   *   run itself, and goes to it; onLobby: hears every lobby message too (predict.js)
    */
-  constructor(banner, runId, onLobby = null) {
+  constructor(banner, runId, { host, starting = () => false, onLobby = null } = {}) {
+    this.starting = starting;
     this.onLobby = onLobby;
     const toggle = document.createElement("label");
     toggle.className = "follow";
     toggle.id = "follow";
     toggle.innerHTML = `<input type="checkbox" id="follow-toggle"><span class="follow-dot" aria-hidden="true"></span><span data-i18n="follow_presenter"></span>`;
-    // One strip under the top bar (which is full already): what a viewer can and cannot do.
-    const strip = document.createElement("div");
-    strip.className = "viewer-strip";
-    banner.before(strip);
-    strip.append(banner, toggle);
+    if (host) {
+      host.append(toggle);
+    } else {
+      // One strip under the top bar (which is full already): what a viewer can and cannot do.
+      const strip = document.createElement("div");
+      strip.className = "viewer-strip";
+      banner.before(strip);
+      strip.append(banner, toggle);
+    }
     this.toggle = toggle;
     this.box = toggle.querySelector("input");
     this.runId = runId;
@@ -88,12 +96,13 @@ export class Follower {
   }
 
   async consider(run, isNew) {
-    if (!this.box.checked || run === this.runId) return;
+    // A page that pressed Run goes to its run by itself: a second navigation would cut the first.
+    if (!this.box.checked || run === this.runId || this.starting()) return;
     if (!isNew) {
       const res = await api("GET", `/api/runs/${encodeURIComponent(run)}`);
       if (!res.ok || !ACTIVE.has(res.data?.state)) return;
     }
-    if (this.box.checked && run === this.current) location.assign(`/runs/${encodeURIComponent(run)}`);
+    if (this.box.checked && run === this.current && !this.starting()) location.assign(`/runs/${encodeURIComponent(run)}`);
   }
 
   render() {

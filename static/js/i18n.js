@@ -49,7 +49,6 @@ const WORDS = {
     export_tree_png: "Tree as PNG",
     export_timeline_svg: "Timeline as SVG",
     export_timeline_png: "Timeline as PNG",
-    viewer_cannot_stop: "Only the presenter can stop a run: viewers watch read-only.",
     replay: "Replay",
     live_view: "Live view",
     state_starting: "starting",
@@ -237,6 +236,22 @@ const WORDS = {
     predict_range: "Enter a number from {min} to {max}, in steps of {step}.",
     predict_rate: "Too many answers from your network at once: wait a moment and try again.",
     predict_failed: "The answer was not sent",
+    // issue 12: Chinese all the way, and no dead ends
+    full: "full",
+    key_name_space: "Space",
+    badge_exit: "exit code {code}",
+    legend: "Legend",
+    replay_speed: "Replay speed",
+    language_toggle: "Language / 语言",
+    seconds_unit: "s",
+    tree_ended_kept: "The run has ended: its processes as they were at the result, faded. Press Replay to watch it again.",
+    err_number: "{field}: enter a number.",
+    err_integer: "{field}: enter a whole number.",
+    err_range: "{field} must be between {min} and {max}.",
+    err_min: "{field} must be at least {min}.",
+    err_max: "{field} must be at most {max}.",
+    err_choice: "{field} must be one of: {choices}.",
+    err_server: "{field} was refused by the server.",
   },
   zh: {
     lessons: "课程",
@@ -279,12 +294,11 @@ const WORDS = {
     share_scan: "扫码在自己的电脑上观看",
     share_local: "这个地址只在本机有效：请用本机的网络地址打开 procviz。",
     export: "导出",
-    export_recording: "录制文件（JSON lines）",
+    export_recording: "录制文件（JSON，每行一条消息）",
     export_tree_svg: "进程树（SVG）",
     export_tree_png: "进程树（PNG）",
     export_timeline_svg: "时间线（SVG）",
     export_timeline_png: "时间线（PNG）",
-    viewer_cannot_stop: "只有主讲人可以停止运行：观众只能观看。",
     replay: "回放",
     live_view: "实时视图",
     state_starting: "启动中",
@@ -470,6 +484,21 @@ const WORDS = {
     predict_range: "请输入 {min} 到 {max} 之间的数，步长 {step}。",
     predict_rate: "同一网络同时提交的答案太多：请稍等片刻再试。",
     predict_failed: "答案没有发出去",
+    full: "已满",
+    key_name_space: "空格键",
+    badge_exit: "退出码 {code}",
+    legend: "图例",
+    replay_speed: "回放速度",
+    language_toggle: "切换语言",
+    seconds_unit: "秒",
+    tree_ended_kept: "运行已结束：这里是出结果时的进程（已淡化）。点“回放”再看一遍。",
+    err_number: "{field}：请输入一个数字。",
+    err_integer: "{field}：请输入一个整数。",
+    err_range: "{field} 必须在 {min} 到 {max} 之间。",
+    err_min: "{field} 不能小于 {min}。",
+    err_max: "{field} 不能大于 {max}。",
+    err_choice: "{field} 只能是：{choices}。",
+    err_server: "服务器不接受 {field} 的值。",
   },
 };
 
@@ -516,4 +545,124 @@ export function applyStatic(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);
   }
+}
+
+// What a lesson's parameters and result keys mean, beside their names (which stay, as code:
+// they are names in the lesson's code and in its result). A name not listed shows alone.
+const NAMES = {
+  en: {
+    param_start_method: "start method",
+    result_sync_seconds: "synchronous, seconds", result_async_seconds: "asynchronous, seconds",
+    result_main_work_done_while_waiting: "main worked while waiting", result_children: "children",
+    result_serial_seconds: "one by one, seconds", result_parallel_seconds: "all at once, seconds",
+    result_parent_money: "parent's money", result_child_money: "child's money",
+    result_max_depth: "deepest the queue got", result_maxsize: "queue capacity",
+    result_empty_raised: "queue.Empty raised", result_order_kept: "first in, first out",
+    result_pid_matches: "PIDs agree", result_alive_before: "alive before", result_alive_after: "alive after",
+    result_exitcode: "exit code", result_produced: "produced", result_consumed: "consumed",
+    result_daemon_finished: "daemon finished", result_daemon_alive_after_parent: "daemon alive after parent",
+    result_zombie_seconds: "zombie for, seconds", result_reaped_by_join: "reaped by join()",
+    result_orphan_pid: "orphan's PID", result_old_ppid: "old parent PID", result_new_ppid: "new parent PID",
+    result_tickets_at_start: "tickets at start", result_sold: "sold", result_tickets_left: "tickets left",
+    result_lock: "with a lock", result_clients: "clients", result_max_concurrent_handlers: "most handlers at once",
+    result_echo_ok: "every echo correct",
+  },
+  zh: {
+    param_speed: "速度", param_start_method: "启动方式", param_buyers: "购票人数", param_tickets: "票数",
+    param_lock: "加锁", param_children: "子进程数", param_seconds: "秒数", param_child_seconds: "子进程秒数",
+    param_child_sleep: "子进程睡眠秒数", param_parent_seconds: "父进程秒数", param_parent_sleep: "父进程睡眠秒数",
+    param_task_seconds: "任务秒数", param_hold: "保持秒数", param_pause: "等待秒数", param_items: "条目数",
+    param_producers: "生产者数", param_consumers: "消费者数", param_produce_seconds: "生产一个的秒数",
+    param_consume_seconds: "消费一个的秒数", param_daemon_seconds: "守护进程秒数", param_clients: "客户端数",
+    param_messages: "消息数",
+    result_sync_seconds: "同步耗时（秒）", result_async_seconds: "异步耗时（秒）",
+    result_main_work_done_while_waiting: "等待时主进程在干活", result_children: "子进程",
+    result_serial_seconds: "逐个运行耗时（秒）", result_parallel_seconds: "同时运行耗时（秒）",
+    result_parent_money: "父进程的钱", result_child_money: "子进程的钱",
+    result_max_depth: "队列最大深度", result_maxsize: "队列容量",
+    result_empty_raised: "抛出了队列空异常", result_order_kept: "先进先出",
+    result_pid_matches: "各 PID 一致", result_alive_before: "之前存活", result_alive_after: "之后存活",
+    result_exitcode: "退出码", result_produced: "生产数", result_consumed: "消费数",
+    result_daemon_finished: "守护进程跑完了", result_daemon_alive_after_parent: "父进程结束后守护进程还活着",
+    result_zombie_seconds: "僵尸状态时长（秒）", result_reaped_by_join: "被 join() 回收",
+    result_orphan_pid: "孤儿进程 PID", result_old_ppid: "原父进程 PID", result_new_ppid: "新父进程 PID",
+    result_tickets_at_start: "开始时票数", result_sold: "卖出", result_tickets_left: "剩余票数",
+    result_lock: "加锁", result_clients: "客户端数", result_max_concurrent_handlers: "最多同时处理的进程",
+    result_echo_ok: "回显全部正确",
+  },
+};
+
+/** What a parameter or result key means in the page's language, or "" if it is not known. */
+export function nameLabel(kind, name) {
+  return NAMES[current][`${kind}_${name}`] ?? "";
+}
+
+/** Fill a template: "{field} must be at most {max}." with {field: "speed", max: 20}. */
+export function fill(key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (m, name) => (name in values ? String(values[name]) : m));
+}
+
+/** The page's language as a BCP 47 tag, for Intl. */
+export function locale() {
+  return current === "zh" ? "zh-CN" : "en";
+}
+
+/** A clock time (Unix seconds) in the page's language: 19:04:40 in Chinese, 7:04:40 PM in English. */
+export function formatTime(seconds, { date = false } = {}) {
+  const options = { hour: "2-digit", minute: "2-digit", second: "2-digit" };
+  if (date) Object.assign(options, { month: "short", day: "numeric" });
+  return new Intl.DateTimeFormat(locale(), options).format(new Date(seconds * 1000));
+}
+
+/** A number in the page's language (the decimal mark, grouping). */
+export function formatNumber(value, maximumFractionDigits = 3) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits, useGrouping: false }).format(value);
+}
+
+// The Latin words of a lesson's Chinese text that are code (the lesson's texts name its
+// calls and classes: "put 一次就阻塞", "get_nowait() 抛出 queue.Empty"). A word of this shape
+// or in this list is shown as code; any other Latin word stays plain text (and is a word a
+// reader of Chinese should not find there).
+const CODE_SHAPE = /[()._=\d]|^[A-Z][a-z]+[A-Z]|^[A-Z]{2,}$|^[A-Za-z]$/;
+const CODE_WORDS = new Set([
+  "Queue", "Process", "Lock", "Pool", "Pipe", "Event", "Semaphore", "multiprocessing", "os", "time",
+  "put", "get", "join", "start", "run", "wait", "sleep", "terminate", "kill", "daemon", "fork",
+  "spawn", "forkserver", "print", "json", "socket", "accept", "connect", "send", "recv", "self",
+  "pid", "ppid", "True", "False", "None",
+]);
+const LATIN_RUN = /[A-Za-z_][\w.()=\-,'"[\]]*[\w)\]]|[A-Za-z]/g;
+
+/** Is this Latin word of a Chinese text a piece of code? */
+export function isCodeWord(word) {
+  return CODE_SHAPE.test(word) || CODE_WORDS.has(word.replace(/[^\w]+$/, ""));
+}
+
+/** Set el's text with its code marked as code (<code>): what a text puts in `backticks`, and
+ * in Chinese also the calls and names it mentions. */
+export function setText(el, text) {
+  const s = String(text ?? "");
+  if (!s.includes("`") && (current !== "zh" || !/[A-Za-z]/.test(s))) {
+    el.textContent = s;
+    return;
+  }
+  el.replaceChildren();
+  const code = (c) => {
+    const node = document.createElement("code");
+    node.className = "ident";
+    node.textContent = c;
+    el.append(node);
+  };
+  s.split("`").forEach((part, i) => {
+    if (i % 2) return code(part);
+    if (current !== "zh") return part && el.append(part);
+    let at = 0;
+    for (const m of part.matchAll(LATIN_RUN)) {
+      if (!isCodeWord(m[0])) continue;
+      if (m.index > at) el.append(part.slice(at, m.index));
+      code(m[0]);
+      at = m.index + m[0].length;
+    }
+    if (at < part.length) el.append(part.slice(at));
+    return undefined;
+  });
 }

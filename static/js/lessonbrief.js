@@ -2,7 +2,7 @@
 // page's language. (The lesson list with the same text is folded away while a run is watched.)
 
 import { lessonHeading } from "./controls.js";
-import { pick } from "./i18n.js";
+import { pick, setText } from "./i18n.js";
 
 export class LessonBrief {
   constructor(el) {
@@ -15,7 +15,7 @@ export class LessonBrief {
     this.el.hidden = !lesson;
     if (!lesson) return;
     this.el.dataset.lesson = lesson.id;
-    this.heading.textContent = lessonHeading(lesson);
-    this.summary.textContent = pick(lesson.summary);
+    setText(this.heading, lessonHeading(lesson));
+    setText(this.summary, pick(lesson.summary));
   }
 }

@@ -1,6 +1,6 @@
 // Wires the page: lessons and controls always; on /runs/{id} also the live view of that run.
 
-import { api, captureToken } from "./api.js";
+import { api, captureToken, token } from "./api.js";
 import { CodeView } from "./code.js";
 import { CodeTracker } from "./codetrack.js";
 import { Connection, runWsUrl } from "./connection.js";
@@ -9,7 +9,7 @@ import { Controls, lessonHeading } from "./controls.js";
 import { Drafts, NEW_PROGRAM, programToRun } from "./drafts.js";
 import { ExportMenu, drawnTimeline } from "./export.js";
 import { Follower, isPresenter } from "./follow.js";
-import { applyStatic, lang, onLangChange, pick, setLang, t } from "./i18n.js";
+import { applyStatic, fill, lang, onLangChange, pick, setLang, setText, t } from "./i18n.js";
 import { Keys, toggleFullscreen } from "./keys.js";
 import { LessonBrief } from "./lessonbrief.js";
 import { holdTreeWhilePaused, PauseBar } from "./pausebar.js";
@@ -63,8 +63,14 @@ function renderLegend() {
 
 function setupLanguage(rerender) {
   const btn = $("lang-toggle");
+  // The switch names the other language in that language: it is for its readers.
+  btn.translate = false;
   const label = () => {
     btn.textContent = lang() === "zh" ? "English" : "中文";
+    btn.lang = lang() === "zh" ? "en" : "zh-CN";
+    btn.setAttribute("aria-label", t("language_toggle"));
+    $("legend").setAttribute("aria-label", t("legend"));
+    $("replay-speed").setAttribute("aria-label", t("replay_speed"));
   };
   btn.addEventListener("click", () => setLang(lang() === "zh" ? "en" : "zh"));
   onLangChange(() => {
@@ -75,8 +81,13 @@ function setupLanguage(rerender) {
   label();
 }
 
-function setConn(status) {
+// The run this page watches has ended: a connection still open says "ended", not "live".
+let runHasEnded = () => false;
+
+function setConn(given) {
   const el = $("conn");
+  el.dataset.given = given;
+  const status = given === "live" && runHasEnded() ? "ended" : given;
   el.hidden = status === "idle";
   el.dataset.status = status;
   const speed = new URL(location.href).searchParams.get("replay");
@@ -141,13 +152,13 @@ function main() {
 
   predict = new PredictView({ panel: $("predict"), ask: $("predict-ask") }, { presenter: isPresenter(), runId });
   if (controls.selected) predict.lessonSelected(controls.selected);
-  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.status), () => predict.render()];
+  const rerender = [() => controls.relabel(), renderLegend, () => setConn($("conn").dataset.given), () => predict.render()];
   setupLanguage(() => rerender.forEach((fn) => fn()));
   renderLegend();
   setConn("idle");
   setupLessonsToggle();
   const lecture = setupLectureHall(rerender);
-  lecture.qr = setupAudience(runId, (msg) => predict.lobbyMessage(msg));
+  lecture.qr = setupAudience(runId, controls, (msg) => predict.lobbyMessage(msg));
 
   if (!runId) {
     // Only with the token: running or saving code of one's own needs it, also on loopback.
@@ -207,19 +218,22 @@ function setupLectureHall(rerender) {
   return actions;
 }
 
-/** Everyone sees the viewers' link (text and QR code); viewers follow the presenter's runs.
- * Returns what the Q key does: minimise the card or bring it back. */
-function setupAudience(runId, onLobby) {
+/** Everyone sees the viewers' link (text and QR code). A page without the token can follow
+ * the presenter's runs (on loopback too, where it may also run lessons); a viewer, who
+ * cannot control, is not shown the controls. Returns what the Q key does: minimise the
+ * card or bring it back. */
+function setupAudience(runId, controls, onLobby) {
   const share = new ShareCard($("queues"), runId);
   const toggleShare = () => share.toggle();
-  if (isPresenter()) return toggleShare;
+  if (token()) return toggleShare;
+  if (isPresenter()) {
+    // The presenter's question view listens to the lobby itself (predict.js).
+    new Follower($("token-banner"), runId, { host: $("share-card"), starting: () => controls.busy });
+    return toggleShare;
+  }
+  new Follower($("token-banner"), runId, { onLobby });
   document.body.classList.add("viewer");
-  new Follower($("token-banner"), runId, onLobby);
-  const explain = () => {
-    for (const b of [$("stop-run"), $("stop-btn")]) b.title = t("viewer_cannot_stop");
-  };
-  explain();
-  onLangChange(explain);
+  controls.setReadOnly();
   return toggleShare;
 }
 
@@ -228,6 +242,7 @@ const replayingNow = () => new URL(location.href).searchParams.has("replay");
 function watchRun(runId, serverPid, { byId, controls, rerender, code, predict }) {
   const model = new RunModel(serverPid);
   predict.followRun(model);
+  runHasEnded = () => model.isTerminal() && !replayingNow();
   // Pausing the view holds the server's messages here; the run itself goes on.
   // A function in the stream is a step of ours in its place (a reconnect's reset), not a message.
   const gate = new ViewGate((msg) => (typeof msg === "function" ? msg() : model.apply(msg)));
@@ -289,19 +304,20 @@ function watchRun(runId, serverPid, { byId, controls, rerender, code, predict })
     const badge = $("run-badge");
     badge.dataset.state = run?.state ?? "";
     badge.textContent = run ? t(`state_${run.state}`) : "";
-    // Why it ended, for whoever hovers: "stopped: max_duration (exit -15)".
+    // Why it ended, for whoever hovers: "已停止：max_duration（退出码 -15）"; the reason is the server's name for it.
     const why = run?.stop_reason ? `: ${run.stop_reason}` : "";
-    const code = run?.returncode != null ? ` (exit ${run.returncode})` : "";
-    badge.title = run ? `${run.state}${why}${code}` : "";
+    const code = run?.returncode != null ? ` (${fill("badge_exit", { code: run.returncode })})` : "";
+    badge.title = run ? `${t(`state_${run.state}`)}${why}${code}` : "";
     const lesson = lessonOf();
-    $("run-lesson").textContent = lesson ? lessonHeading(lesson) : run?.lesson ?? "";
-    $("tree-watch").textContent = lesson ? pick(lesson.watch) : "";
+    setText($("run-lesson"), lesson ? lessonHeading(lesson) : run?.lesson ?? "");
+    setText($("tree-watch"), lesson ? pick(lesson.watch) : "");
     brief.show(lesson);
     document.title = `procviz · ${lesson ? pick(lesson.title) : runId} · ${badge.textContent}`;
     controls.setRunState(replayingNow() ? "replay" : run?.state);
     if (model.isTerminal()) $("replay-controls").hidden = false;
   };
 
+  model.on("run", () => setConn($("conn").dataset.given));
   model.on("run", (run) => {
     if (run.lesson && controls.selected?.id !== run.lesson) controls.select(run.lesson, run.params);
     if (run.program) programFiles.show(run.program);

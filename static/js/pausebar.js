@@ -49,7 +49,7 @@ export class PauseBar {
     this.bar.querySelector("#pause-resume").hidden = !g.paused;
     this.button.setAttribute("aria-pressed", String(g.paused));
     this.button.textContent = g.paused ? `▶ ${t("resume")}` : `❚❚ ${t("pause_view")}`;
-    this.button.title = `${t("pause_hint")} (Space)`;
+    this.button.title = `${t("pause_hint")} (${t("key_name_space")})`;
   }
 }
 

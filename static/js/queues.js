@@ -1,6 +1,6 @@
 // One gauge (depth / maxsize) and one uPlot chart of depth over time per queue name.
 
-import { t } from "./i18n.js";
+import { formatNumber, t } from "./i18n.js";
 import { isProjector } from "./projector.js";
 
 const CHART_H = 150;
@@ -28,7 +28,9 @@ export class QueuesView {
     panel.root.classList.toggle("empty", q.depth === 0);
     panel.meter.setAttribute("aria-valuenow", q.depth);
     panel.meter.setAttribute("aria-valuemax", max ?? q.depth);
-    panel.text.textContent = `${q.depth} / ${max ?? t("unbounded")}`;
+    // An unbounded Queue() has no capacity to show: ∞ and the word, not 2147483647.
+    panel.text.textContent = `${q.depth} / ${max ?? `∞ ${t("unbounded")}`}`;
+    panel.full.textContent = max !== null && q.depth >= max ? t("full") : "";
     panel.root.dataset.depth = q.depth;
     panel.root.dataset.maxsize = q.maxsize;
     // Batch redraws: queue events can arrive hundreds per second.
@@ -46,7 +48,7 @@ export class QueuesView {
     root.className = "queue";
     root.dataset.queue = name;
     root.innerHTML = `
-      <div class="queue-head"><span class="queue-name"></span><span class="queue-text"></span></div>
+      <div class="queue-head"><code class="queue-name" translate="no"></code><span class="queue-gauge-text"><span class="queue-text"></span> <span class="queue-full"></span></span></div>
       <div class="gauge" role="meter" aria-valuemin="0"><div class="gauge-bar"></div></div>
       <div class="queue-chart"></div>`;
     root.querySelector(".queue-name").textContent = name;
@@ -66,7 +68,7 @@ export class QueuesView {
         y: { range: (_u, _min, max) => [0, Math.max(q?.maxsize || 0, max, 1)] },
       },
       axes: [
-        { stroke: "#222", grid: { stroke: "#ddd" }, font, values: (_u, v) => v.map((s) => `${+s.toFixed(1)}s`) },
+        { stroke: "#222", grid: { stroke: "#ddd" }, font, values: (_u, v) => v.map((s) => `${formatNumber(s, 1)} ${t("seconds_unit")}`) },
         { stroke: "#222", grid: { stroke: "#ddd" }, font, size: isProjector() ? 56 : 44 },
       ],
       series: [{}, { label: t("depth"), stroke: "#0072B2", width: 3, fill: "rgba(0,114,178,0.15)", paths: window.uPlot.paths.stepped({ align: 1 }) }],
@@ -77,6 +79,7 @@ export class QueuesView {
       bar: root.querySelector(".gauge-bar"),
       meter: root.querySelector(".gauge"),
       text: root.querySelector(".queue-text"),
+      full: root.querySelector(".queue-full"),
       chartEl,
       plot,
       pending: false,

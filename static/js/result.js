@@ -1,17 +1,25 @@
 // The result card: the lesson's punch line and the keys its result event reported.
 
-import { pick, t } from "./i18n.js";
+import { formatNumber, nameLabel, pick, setText, t } from "./i18n.js";
 
-function fmt(v) {
-  if (v === true) return `✔ ${t("yes")} (true)`;
-  if (v === false) return `✘ ${t("no")} (false)`;
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "string") return v;
-  // A list of records (create-process's children): one per line, "key value" pairs.
-  if (Array.isArray(v)) return v.map(fmt).join("\n");
-  if (typeof v === "object") return Object.entries(v).map(([k, x]) => `${k}=${fmt(x)}`).join(" ");
-  return JSON.stringify(v);
+function code(text) {
+  const el = document.createElement("code");
+  el.textContent = text;
+  return el;
+}
+
+/** A result value as nodes: yes / no in words, numbers in the page's language, the program's
+ * own values (strings, names, records) as code. */
+function valueNodes(v) {
+  if (v === true) return [`✔ ${t("yes")}`];
+  if (v === false) return [`✘ ${t("no")}`];
+  if (typeof v === "number") return [formatNumber(v)];
+  if (v === null || v === undefined) return ["—"];
+  if (typeof v === "string") return [code(v)];
+  // A list of records (create-process's children): one per line.
+  if (Array.isArray(v)) return v.flatMap((x, i) => (i ? ["\n", ...valueNodes(x)] : valueNodes(x)));
+  if (typeof v === "object") return [code(Object.entries(v).map(([k, x]) => `${k}=${typeof x === "string" ? x : JSON.stringify(x)}`).join(" "))];
+  return [code(JSON.stringify(v))];
 }
 
 export class ResultView {
@@ -46,7 +54,7 @@ export class ResultView {
       return;
     }
     this.card.hidden = false;
-    this.punchEl.textContent = pick(this.lesson?.punchline);
+    setText(this.punchEl, pick(this.lesson?.punchline));
     this.punchEl.hidden = !this.punchEl.textContent;
     this.keysEl.replaceChildren();
     const result = this.result ?? {};
@@ -55,10 +63,21 @@ export class ResultView {
     for (const key of [...keys, ...extra]) {
       if (!(key in result)) continue;
       const dt = document.createElement("dt");
-      dt.textContent = key;
+      // What the key means, and the key itself as the lesson's result names it.
+      const meaning = nameLabel("result", key);
+      if (meaning && meaning !== key) {
+        const span = document.createElement("span");
+        span.className = "result-meaning";
+        setText(span, meaning);
+        dt.append(span, " ");
+      }
+      const keyEl = code(key);
+      keyEl.className = "result-key";
+      dt.append(keyEl);
       const dd = document.createElement("dd");
       dd.dataset.key = key;
-      dd.textContent = fmt(result[key]);
+      dd.dataset.value = JSON.stringify(result[key]);
+      dd.append(...valueNodes(result[key]));
       this.keysEl.append(dt, dd);
     }
     if (frozen) {

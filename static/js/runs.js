@@ -2,7 +2,7 @@
 // so a student can find the live one and a teacher can replay or download a past one.
 
 import { api } from "./api.js";
-import { pick, t } from "./i18n.js";
+import { formatTime, pick, setText, t } from "./i18n.js";
 import { TERMINAL_STATES } from "./state.js";
 
 const POLL_MS = 3000;
@@ -18,12 +18,11 @@ function brief(v) {
   return typeof v === "object" ? "{…}" : String(v);
 }
 
+/** When a run started, in the page's language (Intl): the time today, else the date too. */
 function when(seconds) {
   if (!seconds) return "";
-  const d = new Date(seconds * 1000);
-  const today = d.toDateString() === new Date().toDateString();
-  const time = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  return today ? time : `${d.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
+  const today = new Date(seconds * 1000).toDateString() === new Date().toDateString();
+  return formatTime(seconds, { date: !today });
 }
 
 export class RunsList {
@@ -74,12 +73,14 @@ export class RunsList {
     const name = document.createElement("span");
     name.className = "recent-lesson";
     const lesson = this.lessonsById.get(run.lesson);
-    name.textContent = lesson ? pick(lesson.title) : run.lesson;
+    setText(name, lesson ? pick(lesson.title) : run.lesson);
     const time = document.createElement("span");
     time.className = "recent-when";
     time.textContent = when(run.started);
-    const result = document.createElement("span");
+    // The result's keys and values as the lesson reported them: code.
+    const result = document.createElement("code");
     result.className = "recent-result";
+    result.translate = false;
     result.textContent = this.resultText(run, lesson);
     result.title = result.textContent;
     a.append(badge, name, result, time);
@@ -97,7 +98,7 @@ export class RunsList {
       save.download = `${run.id}.jsonl`;
       save.textContent = "⤓";
       save.title = t("export_recording");
-      save.setAttribute("aria-label", `${t("export_recording")} ${run.id}`);
+      save.setAttribute("aria-label", `${t("export_recording")}: ${name.textContent} ${time.textContent}`);
       actions.append(replay, save);
     }
     li.append(actions);

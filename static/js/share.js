@@ -61,7 +61,7 @@ export class ShareCard {
         <button type="button" class="btn btn-enlarge" id="share-enlarge" data-i18n="share_enlarge"></button>
         <button type="button" class="btn btn-share-min" id="share-minimise" aria-controls="share-card"><span data-i18n="share_minimise"></span> <kbd>Q</kbd></button>
       </div>
-      <a class="share-url" id="share-url"></a>
+      <a class="share-url" id="share-url" translate="no"></a>
       <p class="share-local" id="share-local" data-i18n="share_local" hidden></p>
       <button type="button" class="btn btn-share-show" id="share-show" aria-controls="share-card"><span aria-hidden="true">▣</span> <span data-i18n="share_show"></span> <kbd>Q</kbd></button>`;
     after.after(card);

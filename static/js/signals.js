@@ -3,7 +3,8 @@
 
 import { api } from "./api.js";
 import { isPresenter } from "./follow.js";
-import { t } from "./i18n.js";
+import { formatTime, t } from "./i18n.js";
+import { statusStyle } from "./status.js";
 
 // Signal and what it does, in the words of the lecture.
 const SIGNALS = [
@@ -15,16 +16,16 @@ const SIGNALS = [
 ];
 
 function detailRows(p) {
-  const started = new Date(p.create_time * 1000).toLocaleTimeString();
+  const started = p.create_time ? formatTime(p.create_time) : "";
   return [
     ["PID", p.pid],
     ["PPID", p.ppid],
-    [t("detail_state"), p.status],
+    [t("detail_state"), p.status ? `${t(`st_${p.status}`)} (${statusStyle(p.status).letter})` : ""],
     ["CPU", `${p.cpu_percent} %`],
     [t("detail_memory"), `${(p.rss / 1048576).toFixed(1)} MiB`],
     [t("detail_threads"), p.threads],
     [t("detail_started"), started],
-    [t("detail_cmdline"), (p.cmdline || []).join(" ")],
+    [t("detail_cmdline"), (p.cmdline || []).join(" "), "code"],
   ];
 }
 
@@ -64,7 +65,7 @@ export class SignalMenu {
         b.type = "button";
         b.className = "btn btn-signal";
         b.setAttribute("role", "menuitem");
-        b.textContent = `${t(key)} · ${sig}`;
+        b.append(`${t(key)} · `, Object.assign(document.createElement("code"), { textContent: sig }));
         b.addEventListener("click", () => this.send(sig));
         this.el.append(b);
       }
@@ -82,11 +83,13 @@ export class SignalMenu {
 
   showDetails(dl, p) {
     dl.replaceChildren();
-    for (const [name, value] of detailRows(p)) {
+    for (const [name, value, kind] of detailRows(p)) {
       const dt = document.createElement("dt");
       dt.textContent = name;
       const dd = document.createElement("dd");
-      dd.textContent = String(value);
+      // The command line is the program's own words.
+      if (kind === "code") dd.append(Object.assign(document.createElement("code"), { textContent: String(value) }));
+      else dd.textContent = String(value);
       dl.append(dt, dd);
     }
   }

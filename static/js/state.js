@@ -8,6 +8,14 @@ export const TERMINAL_STATES = new Set(["finished", "stopped", "failed", "interr
 // A removed (or reaped) process stays as a fading ghost this long, so a 5 ms process is still noticed.
 export const GHOST_MS = 2500;
 const MAX_LINES = 2000;
+// multiprocessing.Queue() without a maxsize is bounded by the semaphore's limit (SEM_VALUE_MAX,
+// 2**31 - 1 on Linux): that is no capacity a class should read. Such a queue is unbounded (0).
+export const SEM_VALUE_MAX = 2147483647;
+
+/** A queue's capacity as the page shows it: 0 for an unbounded one. */
+export function queueCapacity(maxsize) {
+  return typeof maxsize === "number" && maxsize > 0 && maxsize < SEM_VALUE_MAX ? maxsize : 0;
+}
 
 // Nodes come from the server's records only (snapshot and delta): a record's `life` and
 // `exitcode` say whether it is a zombie and with which code. Events tell the timeline the
@@ -32,6 +40,8 @@ export class RunModel {
     this.queues = new Map(); // name -> {depth, maxsize, points: [[t, depth]]}
     this.lines = []; // {pid, label, stream, line, t, history}
     this.result = null;
+    this.resultAt = null; // server time of the result event: the moment the last tree is of
+    this.records = new Map(); // pid -> its last record (or what its spawn event said), kept after it is gone
     this.limit = null;
     this.t0 = null;
     this.lastT = undefined;
@@ -120,7 +130,9 @@ export class RunModel {
     // The adopt event is exact; a sample taken just before it still names the dead parent.
     const adoption = this.adoptions.get(p.pid);
     const ppid = adoption && p.ppid === adoption.old_ppid ? adoption.new_ppid : p.ppid;
-    this.processes.set(p.pid, { ...p, ppid });
+    const record = { ...p, ppid };
+    this.processes.set(p.pid, record);
+    this.records.set(p.pid, record);
     this.learnLabel(p.pid, p.label);
   }
 
@@ -219,6 +231,22 @@ export class RunModel {
     return this.shownCache.get(pid) ?? [];
   }
 
+  /** A run that has ended keeps its last tree: the processes there were when the result
+   * came (alive, or gone less than GHOST_MS before, still fading on the page), else when it
+   * ended; [] while the run goes on. Each as {proc, exitcode}, from its last record. */
+  lastTree() {
+    if (!this.isTerminal()) return [];
+    const at = this.resultAt ?? this.run?.ended ?? this.lastT;
+    if (typeof at !== "number") return [];
+    const kept = [];
+    for (const [pid, life] of this.lives) {
+      const proc = this.records.get(pid);
+      if (!proc || life.start > at + 0.05 || (life.end != null && life.end < at - GHOST_MS / 1000)) continue;
+      kept.push({ proc, exitcode: life.exit?.code ?? proc.exitcode ?? null });
+    }
+    return kept;
+  }
+
   relTime(t) {
     return this.t0 === null ? 0 : Math.max(0, t - this.t0);
   }
@@ -244,6 +272,11 @@ const EVENT_HANDLERS = {
   spawn(m, msg, data) {
     m.learnLabel(msg.pid, data.label);
     if (data.role) m.roles.set(msg.pid, data.role);
+    // Enough to draw it in the last tree of a run opened after it ended (no record comes then).
+    if (!m.records.has(msg.pid)) {
+      const { ppid = null, label = "", role = "", create_time: createTime = msg.t } = data;
+      m.records.set(msg.pid, { pid: msg.pid, ppid, label, role, create_time: createTime, status: "dead" });
+    }
     // Only the timeline: the node comes with the process's first record (sent right after).
     m.live(msg.pid, data.label ?? "", msg.t, msg.t, null);
   },
@@ -275,6 +308,8 @@ const EVENT_HANDLERS = {
     // A ghost too: a child killed with its parent is adopted on the way out.
     const p = m.processes.get(msg.pid) ?? m.ghosts.get(msg.pid)?.proc;
     if (p && data.new_ppid != null) p.ppid = data.new_ppid;
+    const record = m.records.get(msg.pid);
+    if (record && data.new_ppid != null) record.ppid = data.new_ppid;
     m.emit("processes");
     m.emit("adopt", { pid: msg.pid, ...data });
   },
@@ -299,7 +334,7 @@ const EVENT_HANDLERS = {
     const name = data.name ?? "queue";
     if (!m.queues.has(name)) m.queues.set(name, { depth: 0, maxsize: 0, points: [] });
     const q = m.queues.get(name);
-    q.maxsize = data.maxsize;
+    q.maxsize = queueCapacity(data.maxsize);
     const x = m.relTime(msg.t);
     q.points.push([x, data.depth]);
     // Events from different processes may arrive slightly out of time order.
@@ -309,6 +344,7 @@ const EVENT_HANDLERS = {
   },
   result(m, msg, data) {
     m.result = data;
+    if (typeof msg.t === "number") m.resultAt = msg.t;
     m.emit("result", data);
   },
   freeze(m, msg, data) {

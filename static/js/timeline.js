@@ -13,6 +13,7 @@
 
 import { onLangChange, t } from "./i18n.js";
 import { pidColor, statusStyle } from "./status.js";
+import { queueCapacity } from "./state.js";
 
 const d3 = window.d3;
 
@@ -260,7 +261,7 @@ export class TimelineView {
           title = fill(t(holding(d) ? "tl_lock_hold" : "tl_lock_release"), { value: short(d.value ?? d.name), s });
           break;
         case "queue":
-          title = fill(t(`tl_queue_${e.op}`), { name: d.name ?? "queue", depth: d.depth, max: d.maxsize || "∞", s });
+          title = fill(t(`tl_queue_${e.op}`), { name: d.name ?? "queue", depth: d.depth, max: queueCapacity(d.maxsize) || "∞", s });
           break;
         case "stdout":
           title = fill(t("tl_print"), { line: short(String(d.line ?? "")), s });
@@ -352,7 +353,8 @@ export class TimelineView {
     const lane = this.lanes.selectAll("g.lane").data(lives, (l) => `${l.pid}:${l.start}`);
     lane.exit().remove();
     const entered = lane.enter().append("g").attr("class", "lane");
-    entered.append("text").attr("class", "lane-label").attr("x", 8).attr("y", BAR_H - 3);
+    // PID and the process's name: identifiers.
+    entered.append("text").attr("class", "lane-label").attr("translate", "no").attr("x", 8).attr("y", BAR_H - 3);
     entered.append("g").attr("class", "segs");
     entered.append("g").attr("class", "marks");
     entered.append("g").attr("class", "markers");
@@ -408,7 +410,7 @@ export class TimelineView {
     this.drawFrozen(rel, width, lanesH + 6);
     this.axis
       .attr("transform", `translate(0,${lanesH + 6})`)
-      .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 90))).tickFormat((s) => `${s}s`));
+      .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor((width - LABEL_W) / 90))).tickFormat((s) => `${s} ${t("seconds_unit")}`));
     // Ticks left of the lanes (panned before the start) would sit under the labels.
     this.axis.selectAll(".tick").attr("display", (s) => (x(s) < LABEL_W - 1 ? "none" : null));
     const nowX = x(model.serverNow() - t0);

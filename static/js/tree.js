@@ -113,8 +113,13 @@ export class TreeView {
     const now = performance.now();
     const items = [];
     for (const p of m.processes.values()) items.push({ proc: p, ghost: null });
+    // An ended run keeps its last tree (state.js lastTree), faded but not fading away.
+    const kept = new Map(m.lastTree().map((e) => [e.proc.pid, e]));
     for (const [pid, g] of m.ghosts) {
-      if (!m.processes.has(pid)) items.push({ proc: g.proc, ghost: g, fade: (now - g.removedAt) / GHOST_MS });
+      if (!m.processes.has(pid) && !kept.has(pid)) items.push({ proc: g.proc, ghost: g, fade: (now - g.removedAt) / GHOST_MS });
+    }
+    for (const [pid, e] of kept) {
+      if (!m.processes.has(pid)) items.push({ proc: e.proc, ghost: { exitcode: e.exitcode }, fade: 0.25, ended: true });
     }
     const ids = new Set(items.map((i) => i.proc.pid));
     const rows = [{ id: SERVER_ID, parentId: null, server: true }];
@@ -143,8 +148,13 @@ export class TreeView {
     this.container.classList.toggle("is-empty", empty);
     if (empty) return;
 
-    const ended = m.isTerminal() && m.processes.size === 0 && m.ghosts.size === 0;
+    const lastTree = m.isTerminal() && m.lastTree().length > 0;
+    const ended = m.isTerminal() && m.processes.size === 0 && (m.ghosts.size === 0 || lastTree);
     this.container.classList.toggle("is-ended", ended);
+    this.container.classList.toggle("has-last-tree", lastTree);
+    const note = this.container.querySelector(".ended-note");
+    if (note) note.dataset.i18n = lastTree ? "tree_ended_kept" : "tree_ended";
+    if (note) note.textContent = t(note.dataset.i18n);
     const root = this.buildHierarchy();
     // Read once, before anything is written, until the ResizeObserver reports the size.
     this.size ??= { w: this.container.clientWidth, h: this.container.clientHeight };
@@ -458,6 +468,8 @@ export class TreeView {
       .attr("aria-label", aria)
       .classed("zombie", zombie)
       .classed("ghost", Boolean(ghost))
+      .classed("ended", Boolean(d.data.ended))
+      .attr("data-ended", d.data.ended ? "true" : null)
       .classed("blocked", Boolean(blocked))
       .classed("holder", held.length > 0)
       .classed("errored", Boolean(error))
@@ -516,8 +528,8 @@ export class TreeView {
 
 /** The full record, for the node's hover title. */
 function titleFor(p, status) {
-  return [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${status} · CPU ${p.cpu_percent ?? 0}%`,
-    `RSS ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n");
+  return [`PID ${p.pid} · PPID ${p.ppid}`, `${p.label ?? ""} (${p.name ?? ""})`, `${t(`st_${status}`)} · CPU ${p.cpu_percent ?? 0}%`,
+    `${t("detail_memory")} ${mib(p.rss)} · ${p.threads ?? "?"} ${t("threads")}`].join("\n");
 }
 
 const transformOf = ({ tx, ty, k }) => `translate(${tx},${ty}) scale(${k})`;
@@ -566,7 +578,7 @@ function buildNode(g, d) {
   g.append("path").attr("class", "badge");
   g.append("text").attr("class", "badge-letter").attr("y", 0).attr("dy", "0.36em").attr("text-anchor", "middle");
   g.append("text").attr("class", "l1");
-  g.append("text").attr("class", "l2");
+  g.append("text").attr("class", "l2").attr("translate", "no"); // the process's name (and role)
   g.append("text").attr("class", "l3");
   g.append("g").attr("class", "notes");
 }
@@ -608,14 +620,16 @@ function notesFor(m, pid) {
   const stepHold = gone ? null : act.held.get(pid);
   if (stepHold) notes.push({ cls: "held", text: `${t("held_at").replace("{n}", stepHold.lineno ?? "?")}` });
   const blocked = gone ? null : act.blocked.get(pid);
-  if (blocked) notes.push({ cls: "blocked", text: `${t("blocked")}: ${blocked.op}(${blocked.on})` });
+  // `code`: the end of the text that is the program's (a call, a name, a value), marked as code.
+  const withCode = (cls, words, code) => ({ cls, text: `${words}${code}`, code });
+  if (blocked) notes.push(withCode("blocked", `${t("blocked")}: `, `${blocked.op}(${blocked.on})`));
   const held = gone ? [] : act.heldBy(pid);
-  if (held.length) notes.push({ cls: "holds", text: `${t("holds")} ${held.join(", ")}` });
+  if (held.length) notes.push(withCode("holds", `${t("holds")} `, held.join(", ")));
   const task = gone ? null : act.tasks.get(pid);
-  if (task) notes.push({ cls: "task", text: `${t("task")}: ${task.fn || "?"}()` });
+  if (task) notes.push(withCode("task", `${t("task")}: `, `${task.fn || "?"}()`));
   const error = act.errors.get(pid);
-  if (error) notes.push({ cls: "error", text: clip(`${error.type}: ${error.message}`, 36) });
-  for (const [name, v] of m.shownValues(pid)) notes.push({ cls: "value", text: `${name} = ${fmtValue(v)}` });
+  if (error) notes.push(withCode("error", "", clip(`${error.type}: ${error.message}`, 36)));
+  for (const [name, v] of m.shownValues(pid)) notes.push(withCode("value", "", `${name} = ${fmtValue(v)}`));
   const adoption = m.adoptions.get(pid);
   if (adoption) {
     notes.push({ cls: "adopt", text: `↑ ${t("adopted")}` });
@@ -687,7 +701,8 @@ function drawNotes(g, notes, geo) {
       const text = ng.select("text").attr("y", geo.noteH * 0.62);
       if (text.text() === n.text && this.dataset.geo === geo.name) return;
       this.dataset.geo = geo.name;
-      text.text(n.text).attr("textLength", null);
+      text.text(n.code ? n.text.slice(0, n.text.length - n.code.length) : n.text).attr("textLength", null);
+      if (n.code) text.append("tspan").attr("class", "note-code").attr("translate", "no").text(n.code);
       // Estimated, not measured: notes change with every wait and lock, and a measure after
       // each write would lay the page out once per note.
       const natural = estimateWidth(n.text, notePx(geo));

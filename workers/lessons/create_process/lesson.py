@@ -15,7 +15,7 @@ LESSON = Lesson(
     },
     watch={
         "en": "Two children appear under the main process; each prints running … over.",
-        "zh": "主进程下面出现两个子进程，各自打印 running … over。",
+        "zh": "主进程下面出现两个子进程，各自打印 `running …` 和 `over …`。",
     },
     punchline={
         "en": "start() asks the OS for a new process; main goes on at once, without waiting.",

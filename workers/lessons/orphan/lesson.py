@@ -17,7 +17,7 @@ LESSON = Lesson(
         "en": "The child's node moves from its dead parent to the process that adopts it. "
         "(With forkserver its OS parent is a fork server, which lives on: no orphan.)",
         "zh": "子进程的节点从死去的父进程移到收养它的进程下面。"
-        "（forkserver 方式下，它在操作系统里的父进程是 fork server，不会退出：不会成为孤儿。）",
+        "（forkserver 方式下，它在操作系统里的父进程是 fork 服务器（forkserver），不会退出：不会成为孤儿。）",
     },
     punchline={
         "en": "An orphan is adopted (its PPID changes) and reaped by its new parent: no harm done.",

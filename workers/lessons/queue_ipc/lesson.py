@@ -19,7 +19,7 @@ LESSON = Lesson(
     watch={
         "en": "The queue gauge climbs to 4 and stops; the producer's node is marked blocked "
         "(sleeping) until the main process takes the first item.",
-        "zh": "队列深度涨到 4 就停住；生产者节点显示阻塞（sleeping），直到主进程取走第一个。",
+        "zh": "队列深度涨到 4 就停住；生产者节点显示阻塞（睡眠 S），直到主进程取走第一个。",
     },
     punchline={
         "en": "A full queue blocks put(), an empty one blocks get(); order is first in, first out.",

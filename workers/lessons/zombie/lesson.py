@@ -17,7 +17,7 @@ LESSON = Lesson(
         "en": "The child's node turns into a zombie the moment it exits and vanishes at join(). "
         "(With forkserver the fork server is its parent and reaps it at once: no zombie.)",
         "zh": "子进程一结束就变成僵尸，父进程 join() 时才消失。"
-        "（forkserver 方式下，它的父进程是 fork server，会立刻回收它：不会有僵尸。）",
+        "（forkserver 方式下，它的父进程是 fork 服务器（forkserver），会立刻回收它：不会有僵尸。）",
     },
     punchline={
         "en": "A dead child keeps its PID and exit status until the parent waits for it.",

@@ -56,8 +56,9 @@ def _build(settings: Settings, manager: RunManager | Replica) -> FastAPI:
     api.state.settings = settings
     # A replica's mirrors answer what the WebSocket routes ask of a run manager.
     api.state.manager = manager
-    api.state.board = board = Board(manager.lobby)
-    manager.observers.append(board)
+    if isinstance(manager, RunManager):  # questions are asked of the presenter server only
+        api.state.board = board = Board(manager.lobby)
+        manager.observers.append(board)
     api.state.lessons = LessonStore(settings.data_dir / "lessons")
     web = locate()  # the wheel's copy of the page, or the checkout's (app/webfiles.py)
     api.state.importmap = importmap = ImportMap.build(web.vendor)

@@ -18,7 +18,7 @@ and later viewers read the history from the recording.
 A batched viewer (``?batch=1``) is sent, once live, ``batch`` messages only: every
 message published since the last one, frames included, in order, serialised once and
 shared by every batched viewer that keeps up (``seal``). Its cost follows the watcher's
-deliveries (frames and bulk drains of the channel), not the number of events. One that
+hand-offs (frames, and channel events taken together), not the number of events. One that
 falls behind gets what it missed merged into one message; past ``max_pending`` messages
 it is closed like any other.
 """

@@ -68,7 +68,13 @@ export class PredictView {
   /** A run's page: the question it took comes with its events (live, history or replay). */
   followRun(model) {
     model.on("event", (msg) => {
-      if (msg.kind === "prediction" && this.ofRun.apply(msg.data)) this.changed(this.ofRun);
+      if (msg.kind !== "prediction" || !this.ofRun.apply(msg.data)) return;
+      this.changed(this.ofRun);
+      // The moment of the reveal: on a small screen the side panel is below; bring it up.
+      // (After the result card beside it has grown: the panel's row is then its height.)
+      if (msg.data.state === "revealed" && !msg.history && !this.panel.hidden) {
+        setTimeout(() => this.panel.scrollIntoView({ block: "nearest", behavior: "smooth" }), 300);
+      }
     });
     model.on("reset", () => {
       this.ofRun.reset();

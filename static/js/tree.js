@@ -364,7 +364,10 @@ export class TreeView {
     const t = Math.min(1, (performance.now() - mo.start) / mo.ms);
     const p = d3.easeCubicInOut(t);
     const { fitFrom: a, fitTo: b } = mo;
-    this.fitNow = { tx: a.tx + (b.tx - a.tx) * p, ty: a.ty + (b.ty - a.ty) * p, k: a.k + (b.k - a.k) * p };
+    // Zooming out is done in the first half and zooming in in the second, so that the tree,
+    // spreading out or drawing together, stays in the panel while it moves.
+    const v = b.k < a.k ? d3.easeCubicOut(Math.min(1, 2 * t)) : b.k > a.k ? d3.easeCubicIn(Math.max(0, 2 * t - 1)) : p;
+    this.fitNow = { tx: a.tx + (b.tx - a.tx) * v, ty: a.ty + (b.ty - a.ty) * v, k: a.k + (b.k - a.k) * v };
     this.view.attr("transform", transformOf(this.fitNow));
     const at = new Map();
     const shown = new Map();

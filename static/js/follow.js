@@ -13,11 +13,13 @@ export function isPresenter() {
   return document.body.dataset.tokenRequired !== "true" || Boolean(token());
 }
 
-function followWanted() {
+/** Whether to follow: as the tab last said, else `byDefault`. */
+function followWanted(byDefault) {
   try {
-    return sessionStorage.getItem(FOLLOW_KEY) !== "off";
+    const said = sessionStorage.getItem(FOLLOW_KEY);
+    return said === null ? byDefault : said !== "off";
   } catch {
-    return true;
+    return byDefault;
   }
 }
 
@@ -58,7 +60,9 @@ export class Follower {
     this.box = toggle.querySelector("input");
     this.runId = runId;
     this.current = undefined; // the presenter's run as last heard; undefined before the first word
-    this.box.checked = followWanted();
+    // A viewer follows unless it said no; a page that controls too (loopback without the
+    // token: `host`) stays where its user put it unless asked to follow.
+    this.box.checked = followWanted(!host);
     this.box.addEventListener("change", () => {
       rememberFollow(this.box.checked);
       this.render();

@@ -6,13 +6,19 @@
 
 import { api } from "./api.js";
 import { Connection, wsUrl } from "./connection.js";
-import { lang, pick, t } from "./i18n.js";
+import { lang, pick, setText, t } from "./i18n.js";
 import { Prediction, shown } from "./prediction.js";
 
 const el = (tag, cls, text) => {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
   if (text != null) node.textContent = text;
+  return node;
+};
+// A lesson's words, with its code (`apply()`, `join`) marked as code (i18n.js setText).
+const lessonText = (tag, cls, text) => {
+  const node = el(tag, cls);
+  setText(node, text);
   return node;
 };
 
@@ -147,7 +153,7 @@ export class PredictView {
     for (const b of this.formEl?.querySelectorAll("button") ?? []) b.disabled = this.sending;
     const head = el("h2", "predict-h", t("predict_title"));
     head.id = "predict-h";
-    const parts = [head, el("p", "predict-q", pick(q.text))];
+    const parts = [head, lessonText("p", "predict-q", pick(q.text))];
     parts.push(this.status(p, canVote));
     // A viewer sees the others' answers once it has answered (it is not swayed by them).
     if (this.presenter || !canVote) parts.push(this.bars(p));
@@ -171,7 +177,7 @@ export class PredictView {
     form.noValidate = true; // our own message, in the page's language
     if (q.kind === "choice") {
       for (const c of q.choices) {
-        const b = el("button", "btn predict-choice", pick(c.text));
+        const b = lessonText("button", "btn predict-choice", pick(c.text));
         b.type = "button";
         b.name = `choice-${c.id}`;
         b.dataset.choice = c.id;
@@ -307,9 +313,11 @@ export class PredictView {
     const key = JSON.stringify([this.lesson.id, open?.id ?? null, open?.key ?? null, lang(), this.askError ?? ""]);
     if (key === this.askKey) return;
     this.askKey = key;
-    const parts = [el("h3", "predict-ask-h", t("predict_ask"))];
+    const heading = el("h3", "predict-ask-h", t("predict_ask"));
+    heading.id = "predict-ask-h";
+    const parts = [heading];
     for (const q of questions) {
-      const b = el("button", "btn predict-ask-btn", pick(q.text));
+      const b = lessonText("button", "btn predict-ask-btn", pick(q.text));
       b.type = "button";
       b.dataset.question = q.id;
       const asking = open && open.lesson === this.lesson.id && open.key === q.id;

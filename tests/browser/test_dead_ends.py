@@ -218,7 +218,9 @@ def test_follow_the_presenter_works_on_loopback_without_a_token(
         page.goto(server.base + "/")
         follow = page.locator("#follow")
         expect(follow).to_be_visible()
-        expect(page.locator("#follow-toggle")).to_be_checked()
+        # Off until asked: a page that also controls is not taken away from its user.
+        expect(page.locator("#follow-toggle")).not_to_be_checked()
+        page.locator("#follow-toggle").check()
         expect(follow).to_have_attribute("data-conn", "live", timeout=10_000)
         # On loopback a page without the token still runs lessons: its controls stay.
         expect(page.locator("#run-btn")).to_be_visible()

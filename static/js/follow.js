@@ -66,8 +66,8 @@ export class Follower {
     this.box.addEventListener("change", () => {
       rememberFollow(this.box.checked);
       this.render();
-      // Turned back on: catch up with where the presenter is now.
-      if (this.box.checked && this.current) this.consider(this.current, true);
+      // Turned (back) on: catch up with where the presenter is now, if that run is live.
+      if (this.box.checked && this.current) this.consider(this.current, false);
     });
     applyStatic(toggle);
     const hint = () => {

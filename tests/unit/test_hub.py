@@ -4,8 +4,6 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +13,7 @@ import app.hub as hub_module
 from app.hub import History, Hub, Pacer, RecordedHistory, Viewer
 from app.recording import Recorder
 from app.records import Event, ProcessRecord
+from tests.loops import run_alone
 
 T = TypeVar("T")
 
@@ -82,12 +81,6 @@ def test_hub_records_every_broadcast_message() -> None:
     hub.frame([record(1)], [])
     hub.event(Event(1, "result", {"x": 1}))
     assert [m["type"] for m in decode(recorded)] == ["run", "delta", "event"]
-
-
-def run_alone(coroutine: Coroutine[Any, Any, T]) -> T:
-    """On a loop of its own: the browser tests' Playwright keeps one running in this thread."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def events_of(texts: list[str]) -> list[dict[str, Any]]:

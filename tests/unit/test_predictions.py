@@ -14,6 +14,7 @@ from app.lobby import Lobby
 from app.predictions import BadAnswer, Board, NotAQuestion, QuestionNotFound, VoteRefused
 from app.records import Event
 from app.runs import LessonNotFound
+from tests.loops import run_alone
 
 
 class CountingLobby(Lobby):
@@ -49,7 +50,7 @@ def on_loop(test: Callable[[], None]) -> Callable[[], None]:
         async def body() -> None:
             test()
 
-        asyncio.run(body())
+        run_alone(body())
 
     return run
 
@@ -87,7 +88,7 @@ def test_votes_in_a_burst_reach_the_lobby_as_few_messages_with_every_count() -> 
         await asyncio.sleep(0.5)  # past one period: the last counts are out
         return lobby
 
-    lobby = asyncio.run(burst())
+    lobby = run_alone(burst())
     published = [m for m in lobby.published if m is not None]
     assert published[0]["votes"] == 0  # asked: at once
     assert published[-1]["votes"] == 50 and sum(published[-1]["counts"].values()) == 50

@@ -26,7 +26,8 @@ def lesson(server: Server, lesson_id: str) -> dict[str, Any]:
 
 
 def test_run_page_shows_the_zombie_child_as_a_zombie_node(server: Server, watched: Watched) -> None:
-    run = start_run(server, "zombie", {"speed": 2})
+    # A 4 s zombie: long enough for a loaded machine to open the page while it lasts.
+    run = start_run(server, "zombie", {"speed": 2, "parent_sleep": 8})
     page = watched.page
     page.goto(f"{server.base}/runs/{run['id']}")
     zombie = page.locator('g.node[data-status="zombie"]')
@@ -36,7 +37,7 @@ def test_run_page_shows_the_zombie_child_as_a_zombie_node(server: Server, watche
     assert zombie.get_attribute("data-ppid") == root.get_attribute("data-pid")
     expect(zombie.locator(".zombie-tag")).to_be_visible()
     expect(zombie.locator(".zombie-tag")).to_contain_text("ZOMBIE")
-    page.wait_for_timeout(900)  # the zombie lasts 1.5 s: let it settle in place for the picture
+    page.wait_for_timeout(900)  # let it settle in place for the picture
     watched.screenshot("zombie-run")
     # join() reaps it: no node is a zombie any more once the run has finished.
     wait_state(server, run["id"], ENDED, timeout=30)
@@ -52,12 +53,13 @@ def test_zombie_keeps_its_exit_code_and_its_lane_runs_to_the_reap(
     page = watched.page
     page.goto(f"{server.base}/?lesson=zombie")
     page.locator("#param-speed").fill("2")
+    page.locator("#param-parent_sleep").fill("8")  # a 4 s zombie: time to look at it
     page.locator("#run-btn").click()
     page.wait_for_url(re.compile(r"/runs/[^/?]+$"), timeout=10_000)
     page.keyboard.press("p")  # as the lecture hall sees it
     expect(page.locator("html")).to_have_attribute("data-projector", "1")
     run = api(server, "GET", f"/api/runs/{page.url.rsplit('/', 1)[1]}").json()
-    assert run["params"]["speed"] == 2
+    assert run["params"]["speed"] == 2 and run["params"]["parent_sleep"] == 8
     zombie = page.locator('g.node[data-status="zombie"]')
     expect(zombie).to_have_count(1, timeout=20_000)
     # Exited but not reaped: a zombie, with the exit code its exit event reported.
@@ -78,7 +80,7 @@ def test_zombie_keeps_its_exit_code_and_its_lane_runs_to_the_reap(
         for m in events
         if m["type"] == "event" and str(m["pid"]) == child and m["kind"] in ("exit", "reap")
     }
-    assert at["reap"] - at["exit"] > 1.0, at  # a 1.5 s zombie
+    assert at["reap"] - at["exit"] > 3.0, at  # a 4 s zombie
 
     page.locator("#tab-timeline").click()
     lane = page.locator(f'#timeline g.lane[data-pid="{child}"]')
@@ -92,7 +94,7 @@ def test_zombie_keeps_its_exit_code_and_its_lane_runs_to_the_reap(
     assert len(zombies) == 1, segs
     z = zombies[0]
     # Z from the exit (or the first sample after it, late on a loaded machine) to the reap:
-    # the lane ends there, Z. The zombie lasts 1.5 s, so half of that still tells them apart.
+    # the lane ends there, Z. The zombie lasts 4 s, so 0.75 s still tells them apart.
     assert abs(z["from"] - at["exit"]) < 0.75, (z, at)
     assert abs(z["to"] - at["reap"]) < 0.01, (z, at)
     assert float(lane.get_attribute("data-end") or "nan") == z["to"]

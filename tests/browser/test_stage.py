@@ -133,7 +133,15 @@ PROJECTOR_LESSONS = [
     ("sync-async", {"speed": 1}, "g.note-value", None),
     ("queue", {"speed": 1}, "g.note-blocked", "queue"),
     ("orphan", {"speed": 1, "child_seconds": 4}, "g.note-adopt", "orphan"),
-    ("producer-consumer", {"speed": 1, "items": 6}, "g.note-blocked", None),
+    # Producers that make faster than the consumers eat fill a one-place queue at once and
+    # stay blocked in put() (a block in the first half second could be over before the page
+    # has opened on a loaded machine).
+    (
+        "producer-consumer",
+        {"speed": 1, "items": 8, "maxsize": 1, "produce_seconds": 0, "consume_seconds": 1},
+        "g.note-blocked",
+        None,
+    ),
 ]
 
 

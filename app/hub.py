@@ -330,6 +330,11 @@ class Viewer:
         self.cursor = source.start
         self.live = False
         self.run_text: str | None = None  # the run message it was sent on attaching
+        # A batched viewer's connection can take a shared frame straight from ``Hub.seal``
+        # (app.protocols ``write_frame``): no wake-up of its task for a batch it keeps up
+        # with. ``busy`` while its task is sending the slow way, so nothing overtakes that.
+        self.direct: Callable[[bytes], bool] | None = None
+        self.busy = False
 
     def push(self, message: str, frame_owed: bool) -> None:
         if frame_owed and (not self.pending or self.pending[-1] is not FRAME):
@@ -417,18 +422,26 @@ class Hub:
     def _to_batch(self, text: str) -> None:
         if self.batch_viewers:
             if not self._open:
-                for v in self.batch_viewers:
-                    v.wake.set()  # the first of a batch: they seal it when their turn comes
+                self._seal_soon()  # the first of a batch: all of this loop pass goes in it
             self._open.append(text)
 
+    def _seal_soon(self) -> None:
+        try:
+            asyncio.get_running_loop().call_soon(self.seal)
+        except RuntimeError:  # no loop (a test driving the hub by hand): sealed on demand
+            for v in self.batch_viewers:
+                v.wake.set()
+
     def seal(self) -> None:
-        """Close the open batch: one encoding, shared by every live batched viewer."""
+        """Close the open batch: one encoding and one frame, shared by every live batched
+        viewer; written at once to each that keeps up, queued (and its task woken) else."""
         if not self._open:
             return
         batch = Batch.of(self.run_id, self._open)
         self._open = []
         for v in self.batch_viewers:
-            v.push_batch(batch)
+            if v.direct is None or v.batches or v.busy or v.overflowed or not v.direct(batch.frame):
+                v.push_batch(batch)
 
     def release(self, recording: Path) -> None:
         """The run has ended: drop its history from memory; later viewers read ``recording``.

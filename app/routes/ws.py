@@ -31,6 +31,7 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
         return
     viewer, first = hub.attach(batched=batched == "1")
     write_frame = websocket.scope.get("extensions", {}).get(PREPARED_FRAMES)
+    viewer.direct = write_frame
     receiver = asyncio.create_task(_drain_incoming(websocket))
     # One waiter per viewer, not a task per wake-up: its going away wakes it too.
     receiver.add_done_callback(lambda _: viewer.wake.set())
@@ -56,7 +57,11 @@ async def watch_run(websocket: WebSocket, run_id: str) -> None:
                 out = hub.next_batch(viewer)
                 # The shared frame as it is; else (compressing, buffer full) the usual way.
                 if out is not None and not (write_frame and write_frame(out.frame)):
-                    await websocket.send_text(out.text)
+                    viewer.busy = True  # the hub queues for it meanwhile: order is kept
+                    try:
+                        await websocket.send_text(out.text)
+                    finally:
+                        viewer.busy = False
                 continue
             for message in hub.next_messages(viewer):
                 await websocket.send_text(message)

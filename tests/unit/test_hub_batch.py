@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from websockets.streams import StreamReader
 from app.hub import Batch, Hub, Viewer, text_frame
 from app.records import Event, ProcessRecord
 from app.table import ProcessTable
+from tests.loops import run_alone
 
 
 def record(pid: int, status: str = "sleeping") -> ProcessRecord:
@@ -157,17 +159,23 @@ def test_hub_one_big_delivery_to_a_batched_viewer_that_keeps_up_is_not_falling_b
     assert not viewer.overflowed
 
 
+def read_frame(data: bytes) -> str:
+    """The text of one whole WebSocket frame, read as a client reads it."""
+    reader = StreamReader()
+    reader.feed_data(data)
+    parser = Frame.parse(reader.read_exact, mask=False)
+    with pytest.raises(StopIteration) as done:
+        next(parser)
+    frame = done.value.value
+    assert frame.opcode is Opcode.TEXT and frame.fin
+    assert reader.at_eof() or not reader.buffer  # nothing after it
+    return bytes(frame.data).decode()
+
+
 def test_text_frame_is_the_rfc_6455_frame_a_client_reads() -> None:
     for size in (0, 125, 126, 65535, 65536, 200_000):
         text = "行" * (size // 3) + "x" * (size % 3)
-        reader = StreamReader()
-        reader.feed_data(text_frame(text))
-        parser = Frame.parse(reader.read_exact, mask=False)
-        with pytest.raises(StopIteration) as done:
-            next(parser)
-        frame = done.value.value
-        assert frame.opcode is Opcode.TEXT and frame.fin
-        assert bytes(frame.data).decode() == text
+        assert read_frame(text_frame(text)) == text
 
 
 def test_hub_a_run_message_while_a_viewer_catches_up_reaches_it_once_live() -> None:
@@ -184,3 +192,43 @@ def test_hub_a_run_message_while_a_viewer_catches_up_reaches_it_once_live() -> N
         sent += hub.next_messages(viewer)
         states = [m["state"] for m in unpack(sent) if m["type"] == "run"]
         assert states == ["running", "finished"], (batched, states)
+
+
+def test_hub_writes_each_batch_once_per_loop_pass_straight_to_viewers_that_keep_up() -> None:
+    async def main() -> dict[str, Any]:
+        hub = Hub("r1")
+        taken: list[bytes] = []
+        fast, refusing, busy = (live(hub, batched=True) for _ in range(3))
+        fast.direct = lambda frame: taken.append(frame) is None
+        refusing.direct = lambda frame: False  # buffer full: it goes the slow way
+        busy.direct = fast.direct
+        busy.busy = True  # its task is sending an earlier batch: a new one must not overtake
+        for v in (fast, refusing, busy):
+            v.wake.clear()
+        for i in range(3):  # one loop pass of deliveries: one batch
+            hub.event(line(i))
+        woken_before = fast.wake.is_set() or refusing.wake.is_set()
+        await asyncio.sleep(0)  # the pass ends; the sealed batch goes out
+        first = list(taken)
+        hub.event(line(3))
+        await asyncio.sleep(0)
+        return {
+            "woken_before": woken_before,
+            "first": first,
+            "taken": taken,
+            "fast_woken": fast.wake.is_set(),
+            "refusing": [unpack(hub.next_messages(refusing)), refusing.wake.is_set()],
+            "busy": unpack(hub.next_messages(busy)),
+        }
+
+    got = run_alone(main())
+    assert not got["woken_before"]  # nobody is woken per message
+    decode = [json.loads(read_frame(f)) for f in got["taken"]]  # one per loop pass
+    assert [[m["data"]["line"] for m in b["messages"]] for b in decode] == [
+        ["行 00000", "行 00001", "行 00002"],
+        ["行 00003"],
+    ]
+    assert len(got["first"]) == 1 and not got["fast_woken"]  # written without waking its task
+    refused, woken = got["refusing"]
+    assert woken and [m["data"]["line"] for m in refused] == [f"行 {i:05d}" for i in range(4)]
+    assert [m["data"]["line"] for m in got["busy"]] == [f"行 {i:05d}" for i in range(4)]

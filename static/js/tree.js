@@ -317,7 +317,8 @@ export class TreeView {
     this.targets = targets;
     if (first || snap || ms === 0) {
       leaving.remove();
-      this.motion = null;
+      this.motion = null; // a move under way ends here, placed at once
+      this.svg.attr("data-moving", null);
       this.fitNow = fit;
       this.view.attr("transform", transformOf(fit));
       for (const el of all.nodes()) setNode(el, targets.get(el.__data__.id), 1);

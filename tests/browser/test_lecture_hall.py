@@ -141,7 +141,11 @@ def test_projector_keeps_a_wide_trees_text_at_20_px(
     page = open_run(watched, server, run["id"], "?projector=1")
     children = page.locator('g.node[data-role="child"]:not([data-status="dead"])')
     expect(children).to_have_count(producers + consumers, timeout=20_000)
-    page.wait_for_timeout(1200)  # the tree glides to its new arrangement and scale
+    # The tree glides to its new arrangement and scale (a move zooms through sizes between).
+    page.wait_for_function(
+        "() => !document.querySelector('svg.tree-svg').hasAttribute('data-moving')",
+        timeout=15_000,
+    )
     sizes = page.evaluate(TREE_TEXT_SIZES)
     drawn = {t["text"] for t in sizes}
     assert "procviz server · subreaper" in drawn, drawn

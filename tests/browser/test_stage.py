@@ -82,7 +82,16 @@ PANELS = """() => Object.fromEntries([...document.querySelectorAll(".layout > .p
     return [el.id || el.classList[1], { area: r.width * r.height, w: r.width, h: r.height }]; }))"""
 
 
+def at_rest(page: Page) -> None:
+    """The tree is not moving: a move zooms between two fits (and two node pictures), where a
+    label passes through sizes of neither for a moment (1.8 s at speed 0.5)."""
+    page.wait_for_function(
+        "() => !document.querySelector('svg.tree-svg')?.hasAttribute('data-moving')", timeout=15_000
+    )
+
+
 def small_text(page: Page) -> list[dict[str, Any]]:
+    at_rest(page)
     return [t for t in page.evaluate(TEXT_SIZES) if t["px"] < MIN_PX]
 
 
@@ -162,6 +171,7 @@ def test_projector_text_is_20_px_and_the_tree_has_most_of_the_stage(
         # go), each time with every text of the page.
         seen: set[str] = set()
         for _ in range(3):
+            at_rest(page)
             sizes = page.evaluate(TEXT_SIZES)
             seen |= {t["cls"] for t in sizes if t["svg"]}
             small = [t for t in sizes if t["px"] < MIN_PX]

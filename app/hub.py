@@ -20,7 +20,9 @@ message published since the last one, frames included, in order, serialised once
 shared by every batched viewer that keeps up (``seal``). Its cost follows the watcher's
 hand-offs (frames, and channel events taken together), not the number of events. One that
 falls behind gets what it missed merged into one message; past ``max_pending`` messages
-it is closed like any other.
+it is closed like any other. Batches are sealed at least N / ``WRITES_PER_SECOND`` apart
+for N batched viewers (at most ``MAX_SEAL_GAP``): a big hall costs the server about that many
+writes a second, and each of its viewers waits a little longer for a batch.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ CHUNK_BYTES = 32 * 1024
 PIECES_PER_PASS = 4
 MAX_REST = 0.1
 EVENT_PREFIX = b'{"type": "event"'
+# A batch is one socket write per batched viewer (about 6 µs here). Past this many writes a
+# second, batches are sealed further apart, up to MAX_SEAL_GAP: a larger hall waits a little
+# longer for each batch instead of costing the server more (bench/fanout.py).
+WRITES_PER_SECOND = 20_000
+MAX_SEAL_GAP = 0.05  # a sample period: frames come no faster
 
 
 def encode(message: Message) -> str:
@@ -376,6 +383,7 @@ class Hub:
         self.viewers: set[Viewer] = set()  # live ones; those catching up are only cursors
         self.batch_viewers: set[Viewer] = set()  # live batched ones
         self._open: list[str] = []  # published since the last batch was sealed
+        self._sealed_at = 0.0  # loop time of the last seal
         self.max_pending = max_pending
         self.pacer = Pacer()
         self._record = record or (lambda m: None)
@@ -427,10 +435,22 @@ class Hub:
 
     def _seal_soon(self) -> None:
         try:
-            asyncio.get_running_loop().call_soon(self.seal)
+            loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a test driving the hub by hand): sealed on demand
             for v in self.batch_viewers:
                 v.wake.set()
+            return
+        gap = min(MAX_SEAL_GAP, len(self.batch_viewers) / WRITES_PER_SECOND)
+        at = self._sealed_at + gap
+        if at <= loop.time():
+            loop.call_soon(self.seal)
+        else:
+            loop.call_at(at, self.seal)
+
+    def seal_gap(self) -> float:
+        """How far apart batches are sealed now, in seconds (0: at the end of each loop pass)."""
+        n = len(self.batch_viewers)
+        return min(MAX_SEAL_GAP, n / WRITES_PER_SECOND) if n > WRITES_PER_SECOND * 0.02 else 0.0
 
     def seal(self) -> None:
         """Close the open batch: one encoding and one frame, shared by every live batched
@@ -439,6 +459,10 @@ class Hub:
             return
         batch = Batch.of(self.run_id, self._open)
         self._open = []
+        try:
+            self._sealed_at = asyncio.get_running_loop().time()
+        except RuntimeError:
+            pass
         for v in self.batch_viewers:
             if v.direct is None or v.batches or v.busy or v.overflowed or not v.direct(batch.frame):
                 v.push_batch(batch)

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -59,15 +60,33 @@ class Drain:
         self.sock.close()
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+HANG = 120.0  # seconds: a run this long has hung (VizTracer's Pool.map does, now and then)
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float | None:
+    """Wall time of one run; None if it hung (then it and its children are killed)."""
     start = time.perf_counter()
     # The lecture's search() reads data.json unlocked and may catch a buyer mid-write:
     # that child fails as it would without the tracer; its traceback is not the figure.
-    subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        if proc.wait(timeout=HANG) != 0:
+            raise subprocess.CalledProcessError(proc.returncode, argv)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None
     return time.perf_counter() - start
 
 
-def measure(program: str, runs: int, viztracer: bool) -> dict[str, list[float]]:
+def measure(program: str, runs: int, viztracer: bool) -> dict[str, list[float | None]]:
     work = Path(tempfile.mkdtemp(prefix="pv-bench-"))
     shutil.copy(PROGRAMS / program, work)
     sock_path = str(work / "events.sock")
@@ -89,7 +108,7 @@ def measure(program: str, runs: int, viztracer: bool) -> dict[str, list[float]]:
             [sys.executable, "-m", "viztracer", "--quiet", "-o", out, program],
             plain_env,
         )
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[float | None]] = {name: [] for name in commands}
     try:
         for _ in range(runs + 1):  # the first round warms the caches and is dropped
             for name, (argv, env) in commands.items():
@@ -104,7 +123,21 @@ def measure(program: str, runs: int, viztracer: bool) -> dict[str, list[float]]:
 
 
 def spread(values: list[float]) -> str:
+    if not values:
+        return "     -      -      -"
     return f"{min(values):6.2f} {statistics.median(values):6.2f} {max(values):6.2f}"
+
+
+def ratios(plain: list[float | None], other: list[float | None]) -> list[float]:
+    return [b / a for a, b in zip(plain, other, strict=True) if a is not None and b is not None]
+
+
+def line(name: str, t: list[float | None]) -> str:
+    hung = sum(x is None for x in t)
+    done = [x for x in t if x is not None]
+    return f"  {name:<10} {spread(done)} s" + (
+        f"  ({hung} of {len(t)} hung, killed at {HANG:.0f} s)" if hung else ""
+    )
 
 
 def main() -> None:
@@ -116,13 +149,12 @@ def main() -> None:
     for case, program in CASES.items():
         t = measure(program, opts.runs, opts.viztracer)
         print(f"\n{case}  ({t['events'][0]:.0f} events a traced run)")
-        print(f"  plain      {spread(t['plain'])} s")
-        print(f"  traced     {spread(t['traced'])} s")
-        ratio = [b / a for a, b in zip(t["plain"], t["traced"], strict=True)]
-        print(f"  ratio      {spread(ratio)} ×  (target ≤ 1.30)")
+        print(line("plain", t["plain"]))
+        print(line("traced", t["traced"]))
+        print(f"  ratio      {spread(ratios(t['plain'], t['traced']))} ×  (target ≤ 1.30)")
         if "viztracer" in t:
-            viz = [b / a for a, b in zip(t["plain"], t["viztracer"], strict=True)]
-            print(f"  viztracer  {spread(t['viztracer'])} s, ratio {spread(viz)} ×")
+            print(line("viztracer", t["viztracer"]))
+            print(f"  ratio      {spread(ratios(t['plain'], t['viztracer']))} ×  (VizTracer)")
 
 
 if __name__ == "__main__":

@@ -232,3 +232,26 @@ def test_hub_writes_each_batch_once_per_loop_pass_straight_to_viewers_that_keep_
     refused, woken = got["refusing"]
     assert woken and [m["data"]["line"] for m in refused] == [f"行 {i:05d}" for i in range(4)]
     assert [m["data"]["line"] for m in got["busy"]] == [f"行 {i:05d}" for i in range(4)]
+
+
+def test_hub_seals_batches_further_apart_for_a_big_hall() -> None:
+    async def main() -> list[int]:
+        hub = Hub("r1")
+        writes: list[int] = []  # batches written, counted at each look
+        viewers = [live(hub, batched=True) for _ in range(800)]  # 800 / 20,000 a s: 40 ms
+        for v in viewers:
+            v.direct = lambda frame: True
+        first = viewers[0]
+        first.direct = lambda frame: writes.append(len(writes)) is None
+        hub.event(line(0))
+        await asyncio.sleep(0)
+        seen = [len(writes)]  # the first batch goes at once
+        hub.event(line(1))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        seen.append(len(writes))  # the next waits for the gap, however many passes go by
+        await asyncio.sleep(0.06)
+        seen.append(len(writes))
+        return seen
+
+    assert run_alone(main()) == [1, 1, 2]

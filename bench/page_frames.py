@@ -88,6 +88,19 @@ def start_case(base: str, case: str) -> tuple[str, int]:
     return res.json()["id"], want
 
 
+def stop_and_wait(base: str, run: str) -> None:
+    """Stop the run and wait until it has ended: the next repetition's run is refused (429,
+    too many runs) while 500 processes are still being stopped."""
+    httpx.post(f"{base}/api/runs/{run}/stop", headers=HEADERS, timeout=30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{base}/api/runs/{run}", headers=HEADERS, timeout=30).json()["state"]
+        if state not in ("starting", "running"):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"run {run} did not end within 60 s of its stop")
+
+
 def descendants() -> set[int]:
     """This bench's processes (the Playwright driver, its Chromium): others run Chromium too."""
     parent = {}
@@ -182,7 +195,7 @@ def measure(
                 page.screenshot(path=str(shots / f"tree-{case}-{width}x{height}.png"))
     finally:
         page.close()
-        httpx.post(f"{base}/api/runs/{run}/stop", headers=HEADERS, timeout=30)
+        stop_and_wait(base, run)
     wall = after["Timestamp"] - before["Timestamp"]
     load = os.getloadavg()[0]
     gaps = probe["gaps"]

@@ -281,3 +281,21 @@ def test_trace_subprocess_python_announced_and_its_captured_output_left_alone() 
     assert got.of("spawn", child)[0]["data"]["label"].startswith("python")
     assert got.lines(pid=got.root) == ["child said hi from a subprocess"]
     assert [e["data"]["exitcode"] for e in got.of("reap", child)] == [0]
+
+
+def test_an_idle_process_is_looked_at_less_and_a_wait_wakes_its_sampler() -> None:
+    got = trace_run("rest_then_wait.py")
+    assert got.returncode == 0, got.stderr
+    (child,) = got.children()
+    # 1.5 s of sleep: at a tick every 25 ms the sampler thread would wake ~60 times; resting,
+    # it looks every 0.2 s (about 8). Counted by the kernel, from /proc, in the parent.
+    (wakeups,) = [int(line.split()[1]) for line in got.lines() if line.startswith("WAKEUPS")]
+    assert wakeups <= 20, wakeups
+    # Resting did not hide what came after: the wait that began is reported where it is,
+    # and the line the child went on to.
+    get_line = lineno_of("rest_then_wait.py", "q.get()")
+    blocked = got.of("blocked", child)
+    assert [(e["data"]["op"], e["data"].get("lineno")) for e in blocked] == [("get", get_line)]
+    assert got.of("unblocked", child)
+    assert get_line in {e["data"]["lineno"] for e in got.of("line", child)}
+    assert "got it" in got.lines(pid=child)

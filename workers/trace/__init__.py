@@ -45,6 +45,7 @@ def speed() -> float:
 def sleep(seconds: float | SupportsIndex) -> None:
     """``time.sleep`` scaled by the run's speed: 3 s at speed 10 takes 0.3 s."""
     _real_sleep(float(seconds) / speed())
+    sampler.nudge()  # the program goes on: its line moves
 
 
 def _before_fork() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,6 +41,20 @@ class Slot:
 _slots: dict[int, Slot] = {}
 
 
+# Set by the sampler (``sampler.nudge``): a wait that begins wakes it if it rests, so the
+# wait is seen within THRESHOLD as ever.
+def _no_sampler() -> None:
+    pass
+
+
+on_wait: Callable[[], None] = _no_sampler
+
+
+def waiting_now() -> bool:
+    """A wait under way that is not reported yet: the sampler must keep looking."""
+    return any(s.wait is not None and s.sent is not s.wait for s in list(_slots.values()))
+
+
 def _slot() -> Slot:
     ident = threading.get_ident()
     slot = _slots.get(ident)
@@ -55,6 +69,7 @@ def waiting(on: str, op: str, kind: str) -> Iterator[None]:
     slot = _slot()
     mark = _Wait({"on": on, "op": op, "kind": kind})
     slot.wait = mark
+    on_wait()
     try:
         yield
     finally:

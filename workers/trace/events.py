@@ -116,6 +116,9 @@ class Coalescer:
         for message in out:
             send(message)
 
+    def pending(self) -> bool:
+        return bool(self._pending)
+
     def after_fork(self) -> None:
         # Another thread of the parent may have held the lock; the child owns nothing yet.
         self._lock = threading.Lock()

@@ -74,6 +74,7 @@ class Mirror(Hub):
         message = json.loads(text)
         self.table.update(message["changed"], message["removed"])
         self.seq, self.last_delta = seq, text
+        self._to_batch(text)
         for v in self.viewers:
             v.wake.set()
 
@@ -84,6 +85,8 @@ class Mirror(Hub):
         self.table.processes = {p["pid"]: p for p in message["processes"]}
         self.seq, self.last_delta, self.based = seq, None, True
         self._snapshot = None  # viewers behind get a snapshot of the new base
+        if self.batch_viewers:  # theirs comes in their batch, in its place
+            self._to_batch(self.snapshot())
         for v in self.viewers:
             v.wake.set()
 
@@ -114,6 +117,7 @@ class Mirror(Hub):
     def _relay(self, text: str) -> None:
         for v in self.viewers:
             v.push(text, frame_owed=v.sent_seq != self.seq)
+        self._to_batch(text)
 
     def public(self) -> dict[str, Any]:
         """The run as GET /api/runs/{id} answers it, from the presenter's last run message."""

@@ -178,3 +178,40 @@ def test_serve_replica_without_redis_url_stops_with_the_variable_named(
     monkeypatch.delenv("PROCVIZ_ROLE", raising=False)
     assert main(["serve", "--replica", "--port", "1"]) == 2
     assert "set PROCVIZ_REDIS_URL" in capsys.readouterr().err
+
+
+def test_mirror_batched_viewers_get_every_message_live_as_on_the_presenter() -> None:
+    # The page asks for ?batch=1 on a replica too.
+    publisher, channel, hub = publishing()
+    hub.run_state(state="running")
+    hub.frame([record(10)], [])
+    channel.snapshot()
+    mirror = Mirror(RUN)
+    stream = entries(publisher)
+    for fields in stream:
+        mirror.take(fields)
+    viewer, _ = mirror.attach(batched=True)
+    while not viewer.live:
+        mirror.next_history(viewer)
+    mirror.next_messages(viewer)  # what it owed on going live
+    hub.frame([record(11)], [])
+    hub.event(Event(11, "stdout", {"line": "a"}))
+    hub.run_state(state="finished")
+    for fields in entries(publisher)[len(stream) :]:
+        mirror.take(fields)
+    (sent,) = mirror.next_messages(viewer)
+    batch = json.loads(sent)
+    assert batch["type"] == "batch"
+    assert [m["type"] for m in batch["messages"]] == ["delta", "event", "run"]
+    assert batch["messages"][0]["changed"][0]["pid"] == 11
+    # Frames lost on the way: the new base reaches it in its batch, where it belongs.
+    hub.frame([record(12)], [])
+    lost = len(entries(publisher))
+    hub.frame([record(13)], [])
+    channel.snapshot()
+    for fields in entries(publisher)[lost:]:
+        mirror.take(fields)
+    (sent,) = mirror.next_messages(viewer)
+    messages = json.loads(sent)["messages"]
+    assert [m["type"] for m in messages] == ["snapshot"]
+    assert {p["pid"] for p in messages[0]["processes"]} == {10, 11, 12, 13}

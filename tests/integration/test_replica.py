@@ -44,28 +44,33 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-def watch(server: Server, run_id: str, timeout: float = 60) -> list[str]:
-    """Every message of one viewer, as received (raw text), until the run ends."""
+def watch(server: Server, run_id: str, batch: bool = False, timeout: float = 60) -> list[str]:
+    """Every message of one viewer, as received (raw text), until the run ends; a batched
+    viewer's (``?batch=1``, as the page asks) unpacked from its batches, each as encoded."""
     got: list[str] = []
     deadline = time.monotonic() + timeout
-    with connect(f"{server.ws_base}/ws/runs/{run_id}", open_timeout=10, max_size=None) as ws:
+    url = f"{server.ws_base}/ws/runs/{run_id}" + ("?batch=1" if batch else "")
+    with connect(url, open_timeout=10, max_size=None) as ws:
         while True:
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"run {run_id} did not end within {timeout} s"
             text = str(ws.recv(timeout=remaining))
-            got.append(text)
             message = json.loads(text)
-            if message["type"] == "run" and message["state"] in ENDED:
+            inner = message["messages"] if message["type"] == "batch" else [message]
+            got += [json.dumps(m, ensure_ascii=False) for m in inner] if batch else [text]
+            if any(m["type"] == "run" and m["state"] in ENDED for m in inner):
                 return got
 
 
-def watch_all(viewers: dict[str, tuple[Server, str]]) -> dict[str, list[str]]:
+def watch_all(
+    viewers: dict[str, tuple[Server, str] | tuple[Server, str, bool]],
+) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     errors: list[BaseException] = []
 
-    def one(name: str, server: Server, run_id: str) -> None:
+    def one(name: str, server: Server, run_id: str, batch: bool = False) -> None:
         try:
-            out[name] = watch(server, run_id)
+            out[name] = watch(server, run_id, batch)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
@@ -156,10 +161,16 @@ def test_replica_viewers_get_exactly_the_presenters_messages_in_order(
     )
     assert known(replica, run["id"])  # announced before the lobby names it
 
-    got = watch_all({"presenter": (presenter, run["id"]), "replica": (replica, run["id"])})
+    got = watch_all(
+        {
+            "presenter": (presenter, run["id"]),
+            "replica": (replica, run["id"]),
+            "replica, batched": (replica, run["id"], True),
+        }
+    )
     lines = recording(presenter, run["id"])
 
-    for name in ("presenter", "replica"):
+    for name in ("presenter", "replica", "replica, batched"):
         assert_in_recordings_order(got[name], lines)
         assert events(got[name]) == events(lines), name  # history + live: every event, once
         assert model(got[name]).processes == final_table(lines), name

@@ -447,11 +447,6 @@ class Hub:
         else:
             loop.call_at(at, self.seal)
 
-    def seal_gap(self) -> float:
-        """How far apart batches are sealed now, in seconds (0: at the end of each loop pass)."""
-        n = len(self.batch_viewers)
-        return min(MAX_SEAL_GAP, n / WRITES_PER_SECOND) if n > WRITES_PER_SECOND * 0.02 else 0.0
-
     def seal(self) -> None:
         """Close the open batch: one encoding and one frame, shared by every live batched
         viewer; written at once to each that keeps up, queued (and its task woken) else."""

@@ -68,6 +68,7 @@ def _run() -> None:
     me = os.getpid()
     n = 0
     quiet = 0
+    sent = events.sent_count  # the process's events so far: any since the last tick is news
     while os.getpid() == me:
         if quiet >= QUIET_TICKS:
             _rest()
@@ -75,7 +76,6 @@ def _run() -> None:
         else:
             _sleep(TICK)
         try:
-            sent = events.sent_count
             blocking.report_overdue()
             events.coalescer.flush()
             n += 1
@@ -84,6 +84,7 @@ def _run() -> None:
                 values.check(force=True)
                 moved = _line()
             busy = moved or sent != events.sent_count or events.coalescer.pending()
+            sent = events.sent_count
             quiet = 0 if busy or blocking.waiting_now() else quiet + 1
         except Exception:  # never let the program's own thread die of ours
             pass

@@ -182,14 +182,22 @@ export class TreeView {
       room.notes = Math.max(room.notes, notesFor(m, n.data.proc.pid).length);
       room.zombies ||= n.data.proc.life === "exited" && !n.data.ghost;
     }
+    const now = room.notes;
     this.noteRoom = room.notes = Math.max(this.noteRoom, room.notes);
     if (!isProjector()) return geometry("full", room);
     let best = null;
-    for (const name of PROJECTOR_GEOMETRIES) {
-      const geo = geometry(name, room);
-      const px = this.bestColumns(root, w, h, geo).k * geo.minFont;
-      if (px >= MIN_PX) return geo;
-      if (!best || px > best.px) best = { geo, px };
+    // The room kept for the most notes a node has had, then (if no picture is readable with
+    // it) only what the nodes have now: readable text beats a tree that never moves.
+    for (const notes of this.noteRoom > now ? [this.noteRoom, now] : [now]) {
+      for (const name of PROJECTOR_GEOMETRIES) {
+        const geo = geometry(name, { ...room, notes });
+        const px = this.bestColumns(root, w, h, geo).k * geo.minFont;
+        if (px >= MIN_PX) {
+          this.noteRoom = notes;
+          return geo;
+        }
+        if (!best || px > best.px) best = { geo, px };
+      }
     }
     return best.geo; // a tree too big for any: the most readable, or the tiny one below
   }

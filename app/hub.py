@@ -58,6 +58,13 @@ WRITES_PER_SECOND = 20_000
 MAX_SEAL_GAP = 0.05  # a sample period: frames come no faster
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def encode(message: Message) -> str:
     """A message as sent: serialised once, whatever the number of viewers."""
     return json.dumps(message, ensure_ascii=False, default=repr)
@@ -434,9 +441,8 @@ class Hub:
             self._open.append(text)
 
     def _seal_soon(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a test driving the hub by hand): sealed on demand
+        loop = _running_loop()
+        if loop is None:  # a test driving the hub by hand: sealed on demand
             for v in self.batch_viewers:
                 v.wake.set()
             return
@@ -454,10 +460,9 @@ class Hub:
             return
         batch = Batch.of(self.run_id, self._open)
         self._open = []
-        try:
-            self._sealed_at = asyncio.get_running_loop().time()
-        except RuntimeError:
-            pass
+        loop = _running_loop()
+        if loop is not None:
+            self._sealed_at = loop.time()
         for v in self.batch_viewers:
             if v.direct is None or v.batches or v.busy or v.overflowed or not v.direct(batch.frame):
                 v.push_batch(batch)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.trace_overhead import BOOT, PROGRAMS, ROOT, Drain
+from bench.trace_overhead import PROGRAMS, Drain, environments
 
 
 def cpu_seconds(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -36,14 +36,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pv-idle-") as work:
-        drain = Drain(str(Path(work) / "events.sock"))
-        plain = {k: v for k, v in os.environ.items() if not k.startswith("PROCVIZ_")}
-        plain.pop("PYTHONPATH", None)
-        traced = {
-            **plain,
-            "PROCVIZ_EVENTS": str(Path(work) / "events.sock"),
-            "PYTHONPATH": os.pathsep.join([str(BOOT), str(ROOT)]),
-        }
+        sock_path = str(Path(work) / "events.sock")
+        drain = Drain(sock_path)
+        plain, traced = environments(sock_path)
         program = str(PROGRAMS / "idle100.py")
         got: dict[str, list[float]] = {"plain": [], "traced": []}
         try:

@@ -86,18 +86,24 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float | None:
     return time.perf_counter() - start
 
 
+def environments(sock_path: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A plain interpreter's environment (no procviz), and a traced one's sending to sock_path."""
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("PROCVIZ_")}
+    plain.pop("PYTHONPATH", None)
+    traced = {
+        **plain,
+        "PROCVIZ_EVENTS": sock_path,
+        "PYTHONPATH": os.pathsep.join([str(BOOT), str(ROOT)]),
+    }
+    return plain, traced
+
+
 def measure(program: str, runs: int, viztracer: bool) -> dict[str, list[float | None]]:
     work = Path(tempfile.mkdtemp(prefix="pv-bench-"))
     shutil.copy(PROGRAMS / program, work)
     sock_path = str(work / "events.sock")
     drain = Drain(sock_path)
-    plain_env = {k: v for k, v in os.environ.items() if not k.startswith("PROCVIZ_")}
-    plain_env.pop("PYTHONPATH", None)
-    traced_env = {
-        **plain_env,
-        "PROCVIZ_EVENTS": sock_path,
-        "PYTHONPATH": os.pathsep.join([str(BOOT), str(ROOT)]),
-    }
+    plain_env, traced_env = environments(sock_path)
     commands = {
         "plain": ([sys.executable, program], plain_env),
         "traced": ([sys.executable, "-m", "workers.trace.script", program], traced_env),

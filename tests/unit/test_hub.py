@@ -5,7 +5,7 @@ import itertools
 import json
 import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -14,8 +14,6 @@ from app.hub import History, Hub, Pacer, RecordedHistory, Viewer
 from app.recording import Recorder
 from app.records import Event, ProcessRecord
 from tests.loops import run_alone
-
-T = TypeVar("T")
 
 
 def decode(texts: list[str]) -> list[dict[str, Any]]:

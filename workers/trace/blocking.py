@@ -41,12 +41,12 @@ class Slot:
 _slots: dict[int, Slot] = {}
 
 
-# Set by the sampler (``sampler.nudge``): a wait that begins wakes it if it rests, so the
-# wait is seen within THRESHOLD as ever.
 def _no_sampler() -> None:
     pass
 
 
+# Set by the sampler (``sampler.nudge``): a wait that begins wakes it if it rests, so the
+# wait is seen within THRESHOLD as ever.
 on_wait: Callable[[], None] = _no_sampler
 
 

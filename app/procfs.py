@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,7 +63,8 @@ class Reader(Protocol):
 
     def forget(self, pid: int) -> None: ...
 
-    def session_members(self, sid: int) -> list[int]: ...
+    def session_members(self, sid: int, known: Container[int] = ()) -> list[int]:
+        """The PIDs of session ``sid``; those in ``known`` are not read, nor returned."""
 
     def cmdline(self, pid: int) -> list[str]: ...
 
@@ -156,13 +158,27 @@ class ProcReader:
             exitcode=None if exit_status is None else exitcode_from_wait_status(exit_status),
         )
 
-    def session_members(self, sid: int) -> list[int]:
+    def session_members(self, sid: int, known: Container[int] = ()) -> list[int]:
+        # Once a second over every process of the machine: only the session field is
+        # parsed, and the run's known members are not read at all.
         found = []
         for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                st = self.read_once(int(entry.name))
-                if st is not None and st.session == sid:
-                    found.append(st.pid)
+            name = entry.name
+            if not name.isdigit() or int(name) in known:
+                continue
+            try:
+                fd = os.open(f"/proc/{name}/stat", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                raw = os.read(fd, 1024)
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            fields = raw[raw.rfind(b")") + 2 :].split(None, 4)
+            if len(fields) > 3 and fields[3] == str(sid).encode():
+                found.append(int(name))
         return found
 
     def cmdline(self, pid: int) -> list[str]:
@@ -210,8 +226,10 @@ class PsutilReader:
         ):
             return None
 
-    def session_members(self, sid: int) -> list[int]:
-        return [p.pid for p in psutil.process_iter() if _session(p.pid) == sid]
+    def session_members(self, sid: int, known: Container[int] = ()) -> list[int]:
+        return [
+            p.pid for p in psutil.process_iter() if p.pid not in known and _session(p.pid) == sid
+        ]
 
     def cmdline(self, pid: int) -> list[str]:
         try:

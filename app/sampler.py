@@ -92,7 +92,7 @@ class Sampler:
 
     def scan(self, now: float) -> list[int]:
         """The slow path: every process of the run's session, to catch what no event named."""
-        new = [pid for pid in self.reader.session_members(self.root_pid) if pid not in self.members]
+        new = self.reader.session_members(self.root_pid, known=self.members)
         for pid in new:
             self.add(pid, now=now)
         return new

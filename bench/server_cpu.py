@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -38,6 +39,36 @@ class Figures:
     messages: float  # WebSocket messages a second
     processes: float  # median processes in the run over the window
     load: float  # the machine's 1-minute load average at the end (2 cores, shared)
+
+
+PROFILE_DIR = os.environ.get("PROCVIZ_BENCH_PROFILE")
+
+
+def profile(pid: int, window: float, name: str) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server over the window, when PROCVIZ_BENCH_PROFILE names a folder."""
+    if not PROFILE_DIR:
+        return None
+    out = os.path.join(PROFILE_DIR, f"server-{name}-{os.getpid()}-{time.monotonic_ns()}.txt")
+    spy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(window)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "-o",
+            out,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def measure(item_seconds: float, batch: bool, window: float) -> Figures:
@@ -86,6 +117,7 @@ def measure(item_seconds: float, batch: bool, window: float) -> Figures:
             time.sleep(1.0)
             proc = psutil.Process(pid)
             samples = []
+            spy = profile(pid, window, f"{'chatty' if item_seconds == CHATTY else 'quiet'}")
             t0, before = time.monotonic(), proc.cpu_times()
             start = dict(counts)
             while time.monotonic() - t0 < window:
@@ -93,6 +125,8 @@ def measure(item_seconds: float, batch: bool, window: float) -> Figures:
                 samples.append(float(counts["processes"]))
             t1, after = time.monotonic(), proc.cpu_times()
             end = dict(counts)
+            if spy is not None:
+                spy.wait()
             httpx.post(f"{base}/api/runs/{run['id']}/stop")
             thread.join(timeout=60)
     cpu = 100 * (after.user - before.user + after.system - before.system) / (t1 - t0)

@@ -93,6 +93,10 @@ def test_session_members_finds_a_new_session_and_only_it() -> None:
             time.sleep(0.05)
         assert child.pid in members and len(members) == 2
         assert os.getpid() not in members
+        # Members already known are neither read nor returned: only the other one is.
+        assert ProcReader().session_members(child.pid, known={child.pid}) == [
+            m for m in members if m != child.pid
+        ]
     finally:
         os.killpg(child.pid, 9)
         child.wait()

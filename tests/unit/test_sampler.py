@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import replace
 
 from app.procfs import Stat
@@ -15,8 +16,8 @@ class FakeReader:
     def read(self, pid: int) -> Stat | None:
         return self.table.get(pid)
 
-    def session_members(self, sid: int) -> list[int]:
-        return [p.pid for p in self.table.values() if p.session == sid]
+    def session_members(self, sid: int, known: Container[int] = ()) -> list[int]:
+        return [p.pid for p in self.table.values() if p.session == sid and p.pid not in known]
 
     def forget(self, pid: int) -> None:
         pass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -44,7 +44,9 @@ def to_wire(run_id: str, type_: str, t: float | None = None, **fields: Any) -> d
 
 
 def process_wire(p: ProcessRecord) -> dict[str, Any]:
-    return asdict(p)
+    # Its fields are plain values: a copy of them is what ``asdict`` would build, in a
+    # fortieth of the time (once per changed process per tick).
+    return dict(vars(p))
 
 
 def event_wire(run_id: str, e: Event) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 // gets a bar and one PID chip per process (a crowd is summed up as "+N"); an error's line is
 // red with the PID and the exception's type. The newest line is highlighted and scrolled to.
 
+import { onNextPaint } from "./frameclock.js";
 import { t } from "./i18n.js";
 import { pidColor } from "./status.js";
 
@@ -15,8 +16,13 @@ export class CodeTracker {
     this.body = body;
     this.model = model;
     this.pending = false;
+    this.renderNow = () => {
+      this.pending = false;
+      this.render();
+    };
     this.scroll = false;
     this.shown = ""; // what the last render drew, so an unchanged picture is not drawn again
+    this.drawn = new Map(); // lineno -> the picture of that line as drawn (its key)
     // No layout read in a frame that writes: each line's top and height, and the panel's
     // height, are read in a ResizeObserver callback (it runs after layout, when reading is
     // free), once per code and size; which lines are in view comes from an IntersectionObserver.
@@ -56,6 +62,7 @@ export class CodeTracker {
   watchCode() {
     this.metrics = null;
     this.shown = "";
+    this.drawn.clear(); // new code: no line of it is marked yet
     this.scrolledTo = null;
     this.sizes.disconnect();
     this.lines.disconnect();
@@ -71,10 +78,7 @@ export class CodeTracker {
     this.scroll = this.scroll || scroll;
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.render();
-    });
+    onNextPaint(this.renderNow);
   }
 
   /** Does an event's file name the file on show? A lesson's code takes every line. */
@@ -110,39 +114,32 @@ export class CodeTracker {
     if (key === this.shown) return;
     this.shown = key;
     const body = this.body;
-    for (const el of body.querySelectorAll(".at-line, .error-line")) {
-      el.classList.remove("at-line", "at-line-newest", "error-line");
-      for (const attr of ["data-active-line", "data-pids", "data-error", "data-error-pids"]) el.removeAttribute(attr);
-      el.style.removeProperty("--pid-color");
-      for (const chips of el.querySelectorAll(".line-pids")) chips.remove();
-      el.normalize();
-    }
-    for (const [lineno, pids] of byLine) {
-      const el = body.querySelector(`#line-${lineno}`);
-      if (!el) continue;
-      el.classList.add("at-line");
-      el.dataset.activeLine = String(lineno);
-      el.dataset.pids = pids.join(" ");
+    // What each marked line should show; only the lines whose picture changed are redrawn
+    // (with hundreds of processes moving, most lines stay as they were from frame to frame).
+    const want = new Map();
+    for (const lineno of new Set([...byLine.keys(), ...errors.keys()])) {
+      const pids = byLine.get(lineno) ?? [];
+      const errs = errors.get(lineno) ?? [];
       // The bar takes the colour of the newest process here; the chips name all of them.
-      const lead = newest && pids.includes(newest.pid) ? newest.pid : pids.at(-1);
-      el.style.setProperty("--pid-color", pidColor(lead));
+      const lead = pids.length ? (newest && pids.includes(newest.pid) ? newest.pid : pids.at(-1)) : null;
+      const isNewest = newest?.lineno === lineno;
+      want.set(lineno, { pids, errs, lead, isNewest, key: JSON.stringify([pids, errs, lead, isNewest]) });
     }
-    for (const [lineno, errs] of errors) {
+    for (const [lineno, drawn] of this.drawn) {
+      if (want.get(lineno)?.key === drawn) continue;
+      const el = body.querySelector(`#line-${lineno}`);
+      if (el) clearLine(el);
+      this.drawn.delete(lineno);
+    }
+    for (const [lineno, line] of want) {
+      if (this.drawn.has(lineno)) continue;
       const el = body.querySelector(`#line-${lineno}`);
       if (!el) continue;
-      el.classList.add("error-line");
-      el.dataset.error = errs.map((e) => e.type).join(" ");
-      el.dataset.errorPids = errs.map((e) => e.pid).join(" ");
+      drawLine(el, lineno, line);
+      this.drawn.set(lineno, line.key);
     }
-    const lines = new Set([...byLine.keys(), ...errors.keys()]);
-    for (const lineno of lines) {
-      const el = body.querySelector(`#line-${lineno}`);
-      if (el) insertBeforeNewline(el, chipsFor(byLine.get(lineno) ?? [], errors.get(lineno) ?? []));
-    }
-    const newestEl = newest && body.querySelector(`#line-${newest.lineno}`);
-    if (newestEl) newestEl.classList.add("at-line-newest");
     body.dataset.activeLine = newest ? String(newest.lineno) : "";
-    if (newest && this.scroll) this.reveal(newest.lineno, [...lines]);
+    if (newest && this.scroll) this.reveal(newest.lineno, [...want.keys()]);
     this.scroll = false;
   }
 
@@ -179,6 +176,32 @@ export class CodeTracker {
     this.scrollTo = target;
     this.afterLayout.observe(this.body);
   }
+}
+
+/** A marked line as it was before any process came to it. */
+function clearLine(el) {
+  el.classList.remove("at-line", "at-line-newest", "error-line");
+  for (const attr of ["data-active-line", "data-pids", "data-error", "data-error-pids"]) el.removeAttribute(attr);
+  el.style.removeProperty("--pid-color");
+  for (const chips of el.querySelectorAll(".line-pids")) chips.remove();
+  el.normalize();
+}
+
+/** Mark a line: its processes (bar, colour, chips), its errors, whether it is the newest. */
+function drawLine(el, lineno, { pids, errs, lead, isNewest }) {
+  if (pids.length) {
+    el.classList.add("at-line");
+    el.dataset.activeLine = String(lineno);
+    el.dataset.pids = pids.join(" ");
+    el.style.setProperty("--pid-color", pidColor(lead));
+  }
+  if (errs.length) {
+    el.classList.add("error-line");
+    el.dataset.error = errs.map((e) => e.type).join(" ");
+    el.dataset.errorPids = errs.map((e) => e.pid).join(" ");
+  }
+  if (isNewest) el.classList.add("at-line-newest");
+  insertBeforeNewline(el, chipsFor(pids, errs));
 }
 
 function chipsFor(pids, errors) {

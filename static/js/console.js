@@ -1,5 +1,6 @@
 // The console: every stdout/stderr line, tagged [pid label], one stable colour per PID.
 
+import { onNextPaint } from "./frameclock.js";
 import { t } from "./i18n.js";
 import { pidColor } from "./status.js";
 
@@ -24,6 +25,7 @@ export class ConsoleView {
     this.total = 0;
     this.pending = [];
     this.lastFlush = -Infinity;
+    this.flushNow = () => this.flush();
     this.end = document.createElement("div");
     this.end.className = "console-end";
     this.end.setAttribute("aria-hidden", "true");
@@ -51,10 +53,10 @@ export class ConsoleView {
     this.scrolled = false;
   }
 
-  /** Queue a line; lines are put on screen once per frame, however fast they come. */
+  /** Queue a line; lines are put on screen with the page's next paint (frameclock.js). */
   add(entry) {
     this.pending.push(entry);
-    if (this.pending.length === 1) requestAnimationFrame(() => this.flush());
+    if (this.pending.length === 1) onNextPaint(this.flushNow);
   }
 
   flush() {

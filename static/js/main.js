@@ -453,7 +453,11 @@ function setupTabs(onShow) {
       $(other.getAttribute("aria-controls")).hidden = !on;
     }
     $("console-count").hidden = tab !== tabs[0];
-    onShow(tab === tabs[0] ? "console" : "timeline");
+    const name = tab === tabs[0] ? "console" : "timeline";
+    // The layout's rows follow the tab by this attribute: a :has() rule on the layout would
+    // have its style recalculated for every line the console appends.
+    document.querySelector("main.layout").dataset.tab = name;
+    onShow(name);
   };
   for (const tab of tabs) tab.addEventListener("click", () => show(tab));
 }

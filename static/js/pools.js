@@ -1,6 +1,7 @@
 // Tasks per pool (Pool, ProcessPoolExecutor): submitted, waiting, running, done, in the side
 // panel, one row per process that submits (the pool's owner), as the tracer counts them.
 
+import { onNextPaint } from "./frameclock.js";
 import { t } from "./i18n.js";
 import { pidColor } from "./status.js";
 
@@ -13,6 +14,10 @@ export class PoolsView {
     this.model = model;
     this.rows = new Map(); // owner pid -> element
     this.pending = false;
+    this.renderNow = () => {
+      this.pending = false;
+      this.render();
+    };
     model.on("activity", () => this.schedule());
     model.on("reset", () => this.clear());
   }
@@ -20,10 +25,7 @@ export class PoolsView {
   schedule() {
     if (this.pending) return;
     this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.render();
-    });
+    onNextPaint(this.renderNow);
   }
 
   render() {

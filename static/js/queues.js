@@ -1,5 +1,6 @@
 // One gauge (depth / maxsize) and one uPlot chart of depth over time per queue name.
 
+import { onNextPaint } from "./frameclock.js";
 import { formatNumber, t } from "./i18n.js";
 import { isProjector } from "./projector.js";
 
@@ -16,11 +17,23 @@ export class QueuesView {
     new ResizeObserver(() => requestAnimationFrame(() => this.resize())).observe(list);
   }
 
+  /** A queue's depth changed: its gauge and chart are drawn with the page's next paint
+   * (queue events can come hundreds a second; frameclock.js). */
   update(name) {
+    if (!this.model.queues.has(name)) return;
+    const panel = this.panels.get(name) ?? this.create(name);
+    if (panel.pending) return;
+    panel.pending = true;
+    onNextPaint(() => {
+      panel.pending = false;
+      this.draw(name, panel);
+    });
+  }
+
+  draw(name, panel) {
     const q = this.model.queues.get(name);
     if (!q) return;
     this.section.hidden = false;
-    const panel = this.panels.get(name) ?? this.create(name);
     const max = q.maxsize > 0 ? q.maxsize : null;
     const frac = max ? Math.min(1, q.depth / max) : 0;
     panel.bar.style.width = `${(frac * 100).toFixed(1)}%`;
@@ -33,14 +46,7 @@ export class QueuesView {
     panel.full.textContent = max !== null && q.depth >= max ? t("full") : "";
     panel.root.dataset.depth = q.depth;
     panel.root.dataset.maxsize = q.maxsize;
-    // Batch redraws: queue events can arrive hundreds per second.
-    if (!panel.pending) {
-      panel.pending = true;
-      requestAnimationFrame(() => {
-        panel.pending = false;
-        this.redraw(name);
-      });
-    }
+    this.redraw(name);
   }
 
   create(name) {

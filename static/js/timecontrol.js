@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { showActionError } from "./controls.js";
+import { setAttr, setProps } from "./dom.js";
 import { onLangChange, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,7 +35,7 @@ export class FrozenBanner {
   render() {
     const since = this.frozenSince();
     const on = since !== null;
-    this.el.hidden = !on;
+    setProps(this.el, { hidden: !on });
     document.body.classList.toggle("run-frozen", on);
     if (on) {
       const seconds = Math.max(0, Math.floor(this.model.serverNow() - since));
@@ -157,23 +158,28 @@ export class TimeControl {
 
   render() {
     const active = this.active();
-    this.bar.hidden = !this.model.run || this.model.isTerminal();
+    setProps(this.bar, { hidden: !this.model.run || this.model.isTerminal() });
     const frozen = this.frozen();
-    this.freezeBtn.disabled = !active || this.busy;
-    this.freezeBtn.setAttribute("aria-pressed", String(frozen));
-    this.freezeBtn.dataset.word = frozen ? "thaw" : "freeze";
-    this.freezeBtn.textContent = `${frozen ? "▶" : "❄"} ${t(this.freezeBtn.dataset.word)}`;
-    this.freezeBtn.title = `${t(frozen ? "thaw_hint" : "freeze_hint")} (Z)`;
+    const word = frozen ? "thaw" : "freeze";
+    setAttr(this.freezeBtn, "aria-pressed", frozen);
+    setAttr(this.freezeBtn, "data-word", word);
+    setProps(this.freezeBtn, {
+      disabled: !active || this.busy,
+      textContent: `${frozen ? "▶" : "❄"} ${t(word)}`,
+      title: `${t(frozen ? "thaw_hint" : "freeze_hint")} (Z)`,
+    });
     const stepping = this.stepping();
-    this.stepGroup.hidden = !stepping;
+    setProps(this.stepGroup, { hidden: !stepping });
     if (!stepping) return;
     const pid = this.target();
     const held = pid != null ? this.model.activity.held.get(pid) : null;
-    this.who.textContent = pid == null ? t("step_none") : held ? `PID ${pid} · ${fill(t("held_at"), { n: held.lineno ?? "?" })}` : `PID ${pid}`;
-    this.who.dataset.pid = pid ?? "";
-    for (const b of [this.lineBtn, this.eventBtn, this.runBtn]) b.disabled = !active || pid == null;
-    this.allBtn.disabled = !active;
-    this.lineBtn.title = `${t("step_line_hint")} (N)`;
+    setProps(this.who, {
+      textContent: pid == null ? t("step_none") : held ? `PID ${pid} · ${fill(t("held_at"), { n: held.lineno ?? "?" })}` : `PID ${pid}`,
+    });
+    setAttr(this.who, "data-pid", pid ?? "");
+    for (const b of [this.lineBtn, this.eventBtn, this.runBtn]) setProps(b, { disabled: !active || pid == null });
+    setProps(this.allBtn, { disabled: !active });
+    setProps(this.lineBtn, { title: `${t("step_line_hint")} (N)` });
   }
 
   relabel() {

@@ -1,5 +1,6 @@
 // The process tree: parent above children, the procviz server as a pseudo-node on top.
 
+import { onNextPaint } from "./frameclock.js";
 import { t } from "./i18n.js";
 import { elbow, layoutTree, widestLeafFamily } from "./layout.js";
 import { moveDuration, opacityAt, planMoves, positionAt } from "./motion.js";
@@ -29,7 +30,6 @@ const MIN_PX = 20; // no text under 20 px on the projector (at 1080p)
 const MAX_SCALE = 1.25;
 // Moves are the lesson (an orphan changing parent), but not for readers who asked for less motion.
 const REDUCED_MOTION = Boolean(window.matchMedia?.("(prefers-reduced-motion: reduce)").matches);
-const MIN_FRAME_MS = 90;
 // Level of detail: a node's hover title (CPU, memory) is written when the pointer is on it,
 // not with every sample; a tree drawn tiny does not write the lines it hides.
 const SERVER_ID = "server";
@@ -73,7 +73,7 @@ export class TreeView {
     this.view = this.svg.append("g").attr("class", "view");
     this.linkLayer = this.view.append("g").attr("class", "links");
     this.nodeLayer = this.view.append("g").attr("class", "nodes");
-    this.lastFrame = 0;
+    this.drawNow = () => this.draw();
     this.pending = false;
     this.noteRoom = 0; // the most notes a node has had: room kept, so notes coming and going do not move the tree
     this.size = null; // the container's size, from the ResizeObserver (no layout read in a frame)
@@ -104,8 +104,7 @@ export class TreeView {
   schedule() {
     if (this.pending) return;
     this.pending = true;
-    const wait = Math.max(0, MIN_FRAME_MS - (performance.now() - this.lastFrame));
-    setTimeout(() => requestAnimationFrame(() => this.draw()), wait);
+    onNextPaint(this.drawNow);
   }
 
   buildHierarchy() {
@@ -142,7 +141,6 @@ export class TreeView {
 
   draw() {
     this.pending = false;
-    this.lastFrame = performance.now();
     const m = this.model;
     const empty = m.processes.size === 0 && m.ghosts.size === 0 && !m.run;
     this.container.classList.toggle("is-empty", empty);

@@ -36,7 +36,7 @@ export class QueuesView {
     this.section.hidden = false;
     const max = q.maxsize > 0 ? q.maxsize : null;
     const frac = max ? Math.min(1, q.depth / max) : 0;
-    panel.bar.style.width = `${(frac * 100).toFixed(1)}%`;
+    panel.bar.style.transform = `scaleX(${frac.toFixed(3)})`;
     panel.root.classList.toggle("full", max !== null && q.depth >= max);
     panel.root.classList.toggle("empty", q.depth === 0);
     panel.meter.setAttribute("aria-valuenow", q.depth);

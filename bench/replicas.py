@@ -3,9 +3,10 @@
 A redis-server of its own, a presenter publishing to it, two viewer replicas reading from
 it, one chatty run (bench/fanout.py's, ~64 events/s). Alternately, for each repetition:
 presenter CPU (% of one core, /proc, over a window) with no viewer on the replicas but a
-probe, then with N viewers on each replica (each crowd in a process of its own). Also the
-replicas' CPU, the probe's event latency on a replica (event ``t`` → receipt: presenter →
-Redis → replica → viewer) and how many viewers were still connected at the end.
+probe, then with N viewers on each replica (each crowd in a process of its own, batched as
+the page asks). Also the replicas' CPU, the probe's event latency on a replica (event ``t``
+→ receipt: presenter → Redis → replica → viewer) and how many viewers were still connected
+at the end.
 
     python bench/replicas.py [--viewers 500] [--reps 3] [--window 6]
 """
@@ -33,7 +34,7 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import percentile, server
-from bench.fanout import CHATTY
+from bench.fanout import CHATTY, unpack
 from tests.redis_server import RedisServer
 
 
@@ -87,16 +88,17 @@ def window(presenter: int, replicas: list[int], probe_url: str, seconds: float) 
     with connect(probe_url, max_size=None, open_timeout=60, ping_interval=None) as probe:
         # Past the history, and two seconds of live events to catch up: then the window.
         deadline = time.monotonic() + 180  # a loaded machine: the hall's history goes first
-        while json.loads(probe.recv(timeout=60))["type"] != "event":
+        while not any(m["type"] == "event" for m in unpack(json.loads(probe.recv(timeout=60)))):
             assert time.monotonic() < deadline, "the probe never went live"
         caught_up = time.monotonic() + 2
         while time.monotonic() < caught_up:
             probe.recv(timeout=10)
         t0, p0, r0 = time.monotonic(), cpu_seconds([presenter]), cpu_seconds(replicas)
         while time.monotonic() - t0 < seconds:
-            message = json.loads(probe.recv(timeout=10))
-            if message["type"] == "event":
-                latencies.append(time.time() - message["t"])
+            received = time.time()
+            for message in unpack(json.loads(probe.recv(timeout=10))):
+                if message["type"] == "event":
+                    latencies.append(received - message["t"])
         elapsed = time.monotonic() - t0
         return {
             "presenter": 100 * (cpu_seconds([presenter]) - p0) / elapsed,
@@ -152,7 +154,8 @@ def one_run(
     run = httpx.post(base + "/api/runs", json={"lesson": "producer-consumer", "params": params})
     run_id = run.json()["id"]
     try:
-        urls = [b.replace("http", "ws") + f"/ws/runs/{run_id}" for b, _ in replicas]
+        # Batched, as the page asks (?batch=1): one frame per batch, shared by the crowd.
+        urls = [b.replace("http", "ws") + f"/ws/runs/{run_id}?batch=1" for b, _ in replicas]
         deadline = time.monotonic() + 30
         while any(httpx.get(b + f"/api/runs/{run_id}").status_code != 200 for b, _ in replicas):
             assert time.monotonic() < deadline, "a replica never saw the run"

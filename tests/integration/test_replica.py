@@ -178,9 +178,7 @@ def test_replica_viewers_get_exactly_the_presenters_messages_in_order(
     # Live frames came through the replica for seconds of the run (a delta goes out only
     # when a process changed, so their number depends on the machine; their span does not:
     # the run makes 12 items at 0.5 s each).
-    assert len(deltas) >= 5 and deltas[-1]["t"] - deltas[0]["t"] >= 3.0, [
-        d["t"] for d in deltas
-    ]
+    assert len(deltas) >= 5 and deltas[-1]["t"] - deltas[0]["t"] >= 3.0, [d["t"] for d in deltas]
     assert events(got["replica"]) == events(got["presenter"])
     assert api(replica, "GET", f"/api/runs/{run['id']}").json()["state"] == "finished"
 

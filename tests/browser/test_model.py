@@ -266,11 +266,22 @@ def test_console_names_a_line_printed_before_its_process_was_known(
              m.on('line', (e) => view.add(e));
              m.on('label', (pid) => view.relabel(pid, m.labelOf(pid)));
              const ev = (kind, t, data) => ({type: 'event', run: 'r', t, pid: 7, kind, data});
+             // Lines go on screen with the page's next paint (frameclock.js): wait for them.
+             const lines = (n) => new Promise((resolve, reject) => {
+               const t0 = performance.now();
+               const check = () => {
+                 const got = el.querySelectorAll('.line').length;
+                 if (got >= n) resolve();
+                 else if (performance.now() - t0 > 5000) reject(new Error(`${got} lines, not ${n}`));
+                 else requestAnimationFrame(check);
+               };
+               check();
+             });
              m.apply(ev('stdout', 1.0, {line: 'early'}));        // before anything names pid 7
              m.apply(ev('spawn', 1.1, {ppid: 100, label: 'Process-1'}));
-             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             await lines(1);
              m.apply(ev('stdout', 1.2, {line: 'later'}));
-             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             await lines(2);
              return [...el.querySelectorAll('.tag')].map((t) => t.textContent);
            }"""
     )
@@ -288,7 +299,18 @@ def test_console_sets_stderr_apart(server: Server, watched: Watched) -> None:
              const view = new ConsoleView(el, document.createElement('span'));
              view.add({pid: 7, label: 'P', stream: 'stdout', line: 'fine', t: 1});
              view.add({pid: 7, label: 'P', stream: 'stderr', line: 'Traceback', t: 2});
-             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+             // Lines go on screen with the page's next paint (frameclock.js): wait for them.
+             const lines = (n) => new Promise((resolve, reject) => {
+               const t0 = performance.now();
+               const check = () => {
+                 const got = el.querySelectorAll('.line').length;
+                 if (got >= n) resolve();
+                 else if (performance.now() - t0 > 5000) reject(new Error(`${got} lines, not ${n}`));
+                 else requestAnimationFrame(check);
+               };
+               check();
+             });
+             await lines(2);
              return [...el.querySelectorAll('.line')].map((row) => [
                row.dataset.stream, getComputedStyle(row.querySelector('.text')).fontStyle]);
            }"""

@@ -15,11 +15,7 @@ export class CodeTracker {
   constructor(body, model) {
     this.body = body;
     this.model = model;
-    this.pending = false;
-    this.renderNow = () => {
-      this.pending = false;
-      this.render();
-    };
+    this.renderNow = () => this.render(); // one function: the paint clock draws it once
     this.scroll = false;
     this.shown = ""; // what the last render drew, so an unchanged picture is not drawn again
     this.drawn = new Map(); // lineno -> the picture of that line as drawn (its key)
@@ -76,8 +72,6 @@ export class CodeTracker {
 
   schedule(scroll) {
     this.scroll = this.scroll || scroll;
-    if (this.pending) return;
-    this.pending = true;
     onNextPaint(this.renderNow);
   }
 

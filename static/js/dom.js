@@ -10,7 +10,7 @@ export function setProps(el, props) {
   }
 }
 
-/** Set an attribute (or a data-* one through el.dataset's name) unless it already reads so. */
+/** Set an attribute (data-* ones too, by their attribute name) unless it already reads so. */
 export function setAttr(el, name, value) {
   const text = String(value);
   if (el.getAttribute(name) !== text) el.setAttribute(name, text);

@@ -13,18 +13,12 @@ export class PoolsView {
     this.list = list;
     this.model = model;
     this.rows = new Map(); // owner pid -> element
-    this.pending = false;
-    this.renderNow = () => {
-      this.pending = false;
-      this.render();
-    };
+    this.renderNow = () => this.render(); // one function: the paint clock draws it once
     model.on("activity", () => this.schedule());
     model.on("reset", () => this.clear());
   }
 
   schedule() {
-    if (this.pending) return;
-    this.pending = true;
     onNextPaint(this.renderNow);
   }
 

@@ -116,8 +116,8 @@ export class PredictView {
     if (!this.presenter && q && !this.asked.has(q.id)) {
       this.asked.add(q.id);
       api("GET", `/api/questions/${encodeURIComponent(q.id)}`).then((res) => {
-        // Refused for now (a hall on one address meets the rate limit) or lost: ask again
-        // with the next change, or a viewer's own answer stays off its page for good.
+        // Refused or lost: ask again with the next change, or a viewer's own answer would
+        // stay off its page for good.
         if (!res.ok && res.status !== 404) this.asked.delete(q.id);
         if (res.ok && res.data?.mine != null) {
           this.lobby.setMine(q.id, res.data.mine);

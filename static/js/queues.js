@@ -12,7 +12,7 @@ export class QueuesView {
     this.section = section;
     this.list = list;
     this.model = model;
-    this.panels = new Map(); // name -> {root, bar, text, plot, pending}
+    this.panels = new Map(); // name -> {root, bar, text, plot, draw}
     // Resize on the next frame, so resizing a chart cannot feed back into this observer.
     new ResizeObserver(() => requestAnimationFrame(() => this.resize())).observe(list);
   }
@@ -21,13 +21,7 @@ export class QueuesView {
    * (queue events can come hundreds a second; frameclock.js). */
   update(name) {
     if (!this.model.queues.has(name)) return;
-    const panel = this.panels.get(name) ?? this.create(name);
-    if (panel.pending) return;
-    panel.pending = true;
-    onNextPaint(() => {
-      panel.pending = false;
-      this.draw(name, panel);
-    });
+    onNextPaint((this.panels.get(name) ?? this.create(name)).draw);
   }
 
   draw(name, panel) {
@@ -88,8 +82,8 @@ export class QueuesView {
       full: root.querySelector(".queue-full"),
       chartEl,
       plot,
-      pending: false,
     };
+    panel.draw = () => this.draw(name, panel); // one function: the paint clock draws it once
     this.panels.set(name, panel);
     return panel;
   }

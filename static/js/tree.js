@@ -73,8 +73,7 @@ export class TreeView {
     this.view = this.svg.append("g").attr("class", "view");
     this.linkLayer = this.view.append("g").attr("class", "links");
     this.nodeLayer = this.view.append("g").attr("class", "nodes");
-    this.drawNow = () => this.draw();
-    this.pending = false;
+    this.drawNow = () => this.draw(); // one function: the paint clock draws it once
     this.noteRoom = 0; // the most notes a node has had: room kept, so notes coming and going do not move the tree
     this.size = null; // the container's size, from the ResizeObserver (no layout read in a frame)
     this.columns = new Map(); // tree shape and size -> best column count (bestColumns is costly)
@@ -102,8 +101,6 @@ export class TreeView {
   }
 
   schedule() {
-    if (this.pending) return;
-    this.pending = true;
     onNextPaint(this.drawNow);
   }
 
@@ -140,7 +137,6 @@ export class TreeView {
   }
 
   draw() {
-    this.pending = false;
     const m = this.model;
     const empty = m.processes.size === 0 && m.ghosts.size === 0 && !m.run;
     this.container.classList.toggle("is-empty", empty);

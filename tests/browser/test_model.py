@@ -250,11 +250,27 @@ def test_model_draws_no_process_from_the_replayed_past(server: Server, watched: 
     assert got == {"n": 0, "life": [1.0, 8.0]}
 
 
+# Lines go on screen with the page's next paint (frameclock.js): a test waits for them.
+LINES_OF = """() => {
+  window.__linesOf = (el, n) => new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const check = () => {
+      const got = el.querySelectorAll('.line').length;
+      if (got >= n) resolve();
+      else if (performance.now() - t0 > 5000) reject(new Error(`${got} lines, not ${n}`));
+      else requestAnimationFrame(check);
+    };
+    check();
+  });
+}"""
+
+
 def test_console_names_a_line_printed_before_its_process_was_known(
     server: Server, watched: Watched
 ) -> None:
     page = watched.page
     page.goto(server.base + "/")
+    page.evaluate(LINES_OF)
     tags = page.evaluate(
         """async () => {
              const { RunModel } = await import('/static/js/state.js');
@@ -266,17 +282,7 @@ def test_console_names_a_line_printed_before_its_process_was_known(
              m.on('line', (e) => view.add(e));
              m.on('label', (pid) => view.relabel(pid, m.labelOf(pid)));
              const ev = (kind, t, data) => ({type: 'event', run: 'r', t, pid: 7, kind, data});
-             // Lines go on screen with the page's next paint (frameclock.js): wait for them.
-             const lines = (n) => new Promise((resolve, reject) => {
-               const t0 = performance.now();
-               const check = () => {
-                 const got = el.querySelectorAll('.line').length;
-                 if (got >= n) resolve();
-                 else if (performance.now() - t0 > 5000) reject(new Error(`${got} lines, not ${n}`));
-                 else requestAnimationFrame(check);
-               };
-               check();
-             });
+             const lines = (n) => window.__linesOf(el, n);
              m.apply(ev('stdout', 1.0, {line: 'early'}));        // before anything names pid 7
              m.apply(ev('spawn', 1.1, {ppid: 100, label: 'Process-1'}));
              await lines(1);
@@ -291,6 +297,7 @@ def test_console_names_a_line_printed_before_its_process_was_known(
 def test_console_sets_stderr_apart(server: Server, watched: Watched) -> None:
     page = watched.page
     page.goto(server.base + "/")
+    page.evaluate(LINES_OF)
     rows = page.evaluate(
         """async () => {
              const { ConsoleView } = await import('/static/js/console.js');
@@ -299,18 +306,7 @@ def test_console_sets_stderr_apart(server: Server, watched: Watched) -> None:
              const view = new ConsoleView(el, document.createElement('span'));
              view.add({pid: 7, label: 'P', stream: 'stdout', line: 'fine', t: 1});
              view.add({pid: 7, label: 'P', stream: 'stderr', line: 'Traceback', t: 2});
-             // Lines go on screen with the page's next paint (frameclock.js): wait for them.
-             const lines = (n) => new Promise((resolve, reject) => {
-               const t0 = performance.now();
-               const check = () => {
-                 const got = el.querySelectorAll('.line').length;
-                 if (got >= n) resolve();
-                 else if (performance.now() - t0 > 5000) reject(new Error(`${got} lines, not ${n}`));
-                 else requestAnimationFrame(check);
-               };
-               check();
-             });
-             await lines(2);
+             await window.__linesOf(el, 2);
              return [...el.querySelectorAll('.line')].map((row) => [
                row.dataset.stream, getComputedStyle(row.querySelector('.text')).fontStyle]);
            }"""
